@@ -1,0 +1,20 @@
+//! The contract between Bedrud's core and the world.
+//!
+//! Entity types that cross the boundary live in [`model`]; outbound port traits
+//! (stores, clock, ids, security, media) live in the other modules. Every trait is
+//! mockable with the `mock` feature so the domain can be unit-tested in isolation.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod model;
+pub mod query;
+pub mod security;
+pub mod store;
+pub mod system;
+
+pub use error::StoreError;
+pub use model::*;
+pub use query::*;
+pub use security::*;
+pub use store::*;
+pub use system::*;

@@ -12,7 +12,7 @@ pub mod security;
 pub mod store;
 pub mod system;
 
-pub use error::StoreError;
+pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use query::*;
 pub use security::*;

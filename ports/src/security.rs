@@ -26,7 +26,11 @@ pub trait PasswordHasher: Send + Sync {
     /// A new PHC hash of `password`.
     async fn hash(&self, password: String) -> Result<String, HashError>;
     /// Compares `password` with `hash`; `None` hash costs the same work (no timing oracle).
-    async fn verify(&self, password: String, hash: Option<String>) -> Result<Verification, HashError>;
+    async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<Verification, HashError>;
 }
 
 /// Which use a session JWT is for.

@@ -47,7 +47,12 @@ pub trait UserStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Activates or deactivates, refusing to deactivate the last active superadmin
     /// (checked in the same transaction).
-    async fn set_active(&self, id: &str, active: bool, now: DateTime<Utc>) -> StoreResult<GuardedUpdate>;
+    async fn set_active(
+        &self,
+        id: &str,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<GuardedUpdate>;
     /// Replaces the roles, refusing to demote the last active superadmin.
     async fn set_accesses(
         &self,
@@ -126,7 +131,12 @@ pub trait RoomStore: Send + Sync {
     /// In one transaction serialised per creator: checks the cap (when given) against the
     /// creator's active rooms, inserts the room and the creator's participant row.
     /// Errors: `Conflict("room_name")` when an active room has the name.
-    async fn create(&self, room: Room, creator: Participant, cap: Option<i64>) -> StoreResult<RoomCreation>;
+    async fn create(
+        &self,
+        room: Room,
+        creator: Participant,
+        cap: Option<i64>,
+    ) -> StoreResult<RoomCreation>;
     /// The room with this id (archived included).
     async fn get(&self, id: &str) -> StoreResult<Option<Room>>;
     /// The active room with this name, else the newest row with it.
@@ -157,7 +167,11 @@ pub trait RoomStore: Send + Sync {
     async fn deactivate_expired(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Deactivates non-persistent, not-live active rooms idle since before `idle_before`,
     /// with all their participant rows.
-    async fn deactivate_idle(&self, idle_before: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn deactivate_idle(
+        &self,
+        idle_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }
 
 /// A change to a participant row; `None` fields are left alone (or take the default

@@ -1,1 +1,98 @@
+//! Bedrud's stores on SQLite or PostgreSQL, chosen at runtime by `database.url`.
+//!
+//! diesel-async has no multi-backend connection, so [`Db`] holds the pools of one backend
+//! and every query is written once inside [`on_db!`], which expands it for both backends
+//! with the matching schema module in scope.
 #![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bedrud_ports::{DatabaseHealth, StoreError, StoreResult};
+
+#[macro_use]
+mod macros;
+mod ceremonies;
+mod error;
+mod identities;
+mod migrate;
+mod participants;
+mod passkeys;
+mod pool;
+mod rooms;
+mod rows;
+mod schema;
+mod sessions;
+mod settings;
+pub mod testing;
+mod users;
+
+pub use migrate::MigrationReport;
+pub use pool::{DatabaseUrl, PoolOptions, redact};
+
+use pool::Pools;
+
+/// Handle to the database: cheap to clone, shared by every store.
+#[derive(Clone)]
+pub struct Db {
+    pools: Arc<Pools>,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Builds the pools for `url`, creating the SQLite file's directory when needed.
+    /// Nothing is connected until first use (or [`Db::migrate`]).
+    pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Db> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create database directory {}: {e}", dir.display())
+                })?;
+            }
+        }
+        Ok(Db {
+            pools: Arc::new(Pools::build(url, options)?),
+            url: url.clone(),
+        })
+    }
+
+    /// Which backend this is: `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.url {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations (idempotent); on Postgres under an advisory lock so that
+    /// instances starting together do not race.
+    pub async fn migrate(&self) -> anyhow::Result<MigrationReport> {
+        migrate::run(&self.url).await
+    }
+
+    /// Closes the pools.
+    pub fn close(&self) {
+        self.pools.close();
+    }
+
+    /// (size, available, waiting) of the pools.
+    pub fn pool_status(&self) -> (usize, isize, usize) {
+        self.pools.status()
+    }
+
+    pub(crate) fn pools(&self) -> &Pools {
+        &self.pools
+    }
+}
+
+#[async_trait]
+impl DatabaseHealth for Db {
+    async fn ping(&self) -> StoreResult<()> {
+        use diesel_async::SimpleAsyncConnection;
+        on_db!(self, read, |conn| {
+            conn.batch_execute("SELECT 1")
+                .await
+                .map_err(|e| StoreError::Unavailable(e.into()))
+        })
+    }
+}

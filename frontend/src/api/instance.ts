@@ -1,0 +1,4 @@
+import { ApiClient } from './client';
+
+/** The app-wide client. The session store wires `onSessionExpired`. */
+export const api = new ApiClient();

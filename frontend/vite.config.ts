@@ -8,6 +8,8 @@ const apiTarget = env.BEDRUD_API ?? 'http://127.0.0.1:8090';
 
 export default defineConfig({
   plugins: [svelte()],
+  // Component tests (happy-dom) need Svelte's browser runtime.
+  resolve: env.VITEST ? { conditions: ['browser'] } : undefined,
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -26,6 +28,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['tests/**/*.test.ts'],
+    testTimeout: 10000,
     restoreMocks: true,
   },
 });

@@ -1,1 +1,88 @@
+//! Bedrud's composition root: configuration, logging, CLI and the wiring of adapters.
 #![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod secrets;
+pub mod server;
+pub mod settings;
+pub mod users;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, ConfigCommand};
+
+/// Runs the `bedrud` command line; errors are printed as one line and exit non-zero.
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    match run_cli(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bedrud: error: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn run_cli(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Openapi = command {
+        println!("{}", bedrud_http::openapi_json());
+        return Ok(());
+    }
+    let (mut config, file) = config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    if let Some(format) = cli.log_format {
+        config.logging.format = format;
+    }
+    let resolved = settings::check(&config).map_err(anyhow::Error::msg)?;
+    if let Command::Config {
+        command: ConfigCommand::Check,
+    } = command
+    {
+        println!(
+            "configuration OK ({})",
+            file.map(|f| f.display().to_string())
+                .unwrap_or_else(|| "defaults and environment".into())
+        );
+        println!("database: {}", bedrud_db::redact(&format!("{:?}", resolved.database)));
+        println!("livekit: {:?}", resolved.livekit_mode);
+        return Ok(());
+    }
+    logging::init(&config.logging.level, &config.logging.format);
+    bedrud_security::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            Command::Run => server::run(config, resolved).await,
+            Command::Migrate => {
+                let db = app::open_db(&config, &resolved)?;
+                let report = db.migrate().await?;
+                if report.applied.is_empty() {
+                    println!("database is up to date");
+                } else {
+                    println!("applied migrations: {}", report.applied.join(", "));
+                }
+                db.close();
+                Ok(())
+            }
+            Command::User { command } => {
+                let db = app::open_db(&config, &resolved)?;
+                db.migrate().await?;
+                let result = users::run(&db, command).await;
+                db.close();
+                result
+            }
+            Command::Config { .. } | Command::Openapi => Ok(()),
+        }
+    })
+}

@@ -1,2 +1,6 @@
 #![forbid(unsafe_code)]
-fn main() {}
+//! The `bedrud` binary.
+
+fn main() -> std::process::ExitCode {
+    bedrud::main_entry()
+}

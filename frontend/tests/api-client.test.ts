@@ -7,7 +7,7 @@ import { json, mockFetch } from './helpers';
 function client(routes: Parameters<typeof mockFetch>[0], token: string | null = 'access-1') {
   const m = mockFetch(routes);
   const onSessionExpired = vi.fn();
-  const c = new ApiClient({ fetch: m.fetch, onSessionExpired });
+  const c = new ApiClient({ fetch: m.fetch, onSessionExpired, refreshRetryDelayMs: 0 });
   if (token) c.setTokens({ accessToken: token });
   return { c, calls: m.calls, onSessionExpired };
 }
@@ -185,7 +185,32 @@ describe('ApiClient: token refresh', () => {
     expect(err.message).toBe(SESSION_EXPIRED);
     expect(onSessionExpired).toHaveBeenCalledTimes(1);
     expect(c.token).toBeNull();
-    expect(calls.map((x) => x.url)).toEqual(['/api/auth/me', '/api/auth/refresh']);
+    // one retry of the refresh itself (lost-race case), then give up; the request is not resent
+    expect(calls.map((x) => x.url)).toEqual(['/api/auth/me', '/api/auth/refresh', '/api/auth/refresh']);
+  });
+
+  it('survives a lost refresh race: a second refresh attempt with the new cookie succeeds', async () => {
+    const { c, calls, onSessionExpired } = client({
+      'GET /api/room/list': [() => json(401, { error: 'Invalid token' }), () => json(200, [])],
+      'POST /api/auth/refresh': [
+        () => json(401, { error: 'Invalid or expired refresh token' }),
+        () => json(200, { accessToken: 'after-race' }),
+      ],
+    });
+    await expect(c.get('/api/room/list')).resolves.toEqual([]);
+    expect(calls.filter((x) => x.url === '/api/auth/refresh')).toHaveLength(2);
+    expect(calls[3].headers.authorization).toBe('Bearer after-race');
+    expect(onSessionExpired).not.toHaveBeenCalled();
+  });
+
+  it('does not retry a refresh that failed for another reason than 401', async () => {
+    const { c, calls, onSessionExpired } = client({
+      'GET /api/auth/me': () => json(401, { error: 'Invalid token' }),
+      'POST /api/auth/refresh': () => json(403, { error: 'Account is deactivated' }),
+    });
+    await expect(c.get('/api/auth/me')).rejects.toMatchObject({ status: 401 });
+    expect(calls.filter((x) => x.url === '/api/auth/refresh')).toHaveLength(1);
+    expect(onSessionExpired).toHaveBeenCalledTimes(1);
   });
 
   it('treats a refresh answer without a token as a failure', async () => {

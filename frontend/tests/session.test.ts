@@ -6,7 +6,7 @@ import { json, mockFetch, USER } from './helpers';
 
 function setup(routes: Parameters<typeof mockFetch>[0]) {
   const m = mockFetch(routes);
-  const client = new ApiClient({ fetch: m.fetch });
+  const client = new ApiClient({ fetch: m.fetch, refreshRetryDelayMs: 0 });
   const onExpired = vi.fn();
   const session = createSession(client, { onExpired });
   return { client, session, calls: m.calls, onExpired };

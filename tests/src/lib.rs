@@ -1,1 +1,214 @@
+//! Test support for black-box tests: start the real `bedrud` binary on a free port with
+//! SQLite or a fresh PostgreSQL database, talk to it over HTTP, stop it with a signal.
 #![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// Which database a server under test uses.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A SQLite file in the server's data directory.
+    Sqlite,
+    /// A database URL (e.g. one made by [`postgres_or_skip`]).
+    Postgres(String),
+}
+
+/// A fresh Postgres database for this test, or `None` to skip the Postgres half (fails
+/// instead when `BEDRUD_REQUIRE_POSTGRES=1`).
+pub async fn postgres_or_skip() -> Option<String> {
+    bedrud_db::testing::scratch_postgres_or_skip().await
+}
+
+/// The `bedrud` binary that cargo built next to this test executable.
+pub fn binary() -> anyhow::Result<PathBuf> {
+    if let Ok(path) = std::env::var("BEDRUD_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    // target/<profile>/deps/<test-binary> → target/<profile>/bedrud
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .context("unexpected test executable location")?;
+    let bin = profile_dir.join("bedrud");
+    if !bin.exists() {
+        bail!(
+            "{} not found: build it first (`cargo build -p bedrud`), or set BEDRUD_BIN",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// A running server process.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// Every stdout line so far (JSON logs).
+    pub logs: Arc<Mutex<Vec<String>>>,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    env: Vec<(String, String)>,
+    backend: Backend,
+}
+
+impl Server {
+    /// Starts a server with the given backend and extra `BEDRUD_…` variables.
+    pub fn start(backend: Backend, env: &[(&str, &str)]) -> anyhow::Result<Server> {
+        let dir = tempfile::tempdir()?;
+        let data_dir = dir.path().to_path_buf();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Server::spawn(backend, data_dir, Some(dir), env)
+    }
+
+    fn spawn(
+        backend: Backend,
+        data_dir: PathBuf,
+        dir: Option<tempfile::TempDir>,
+        env: Vec<(String, String)>,
+    ) -> anyhow::Result<Server> {
+        let mut cmd = Command::new(binary()?);
+        cmd.arg("--log-format")
+            .arg("json")
+            .current_dir(&data_dir)
+            .env_remove("RUST_LOG")
+            .env("BEDRUD_SERVER__HOST", "127.0.0.1")
+            .env("BEDRUD_SERVER__PORT", "0")
+            .env("BEDRUD_SERVER__DATA_DIR", &data_dir)
+            .env("BEDRUD_LIVEKIT__MODE", "disabled")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        match &backend {
+            Backend::Sqlite => {
+                cmd.env("BEDRUD_DATABASE__URL", format!("sqlite://{}", data_dir.join("bedrud.db").display()));
+            }
+            Backend::Postgres(url) => {
+                cmd.env("BEDRUD_DATABASE__URL", url);
+            }
+        }
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().context("spawn bedrud")?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel::<String>();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("listening on") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(line.clone());
+                    }
+                }
+                if let Ok(mut logs) = sink.lock() {
+                    logs.push(line);
+                }
+            }
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let logs = logs.lock().map(|l| l.join("\n")).unwrap_or_default();
+                bail!("server did not start within 60 s; output:\n{logs}");
+            }
+        };
+        let json: serde_json::Value = serde_json::from_str(&line)?;
+        let addr = json["addr"].as_str().context("listening line has no addr")?.to_string();
+        Ok(Server {
+            child: Some(child),
+            base: format!("http://{addr}"),
+            logs,
+            data_dir,
+            _dir: dir,
+            env,
+            backend,
+        })
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) -> anyhow::Result<()> {
+        let pid = nix::unistd::Pid::from_raw(self.pid() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)?;
+        Ok(())
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub fn wait(&mut self, timeout: Duration) -> anyhow::Result<Option<i32>> {
+        let child = self.child.as_mut().context("already stopped")?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                self.child = None;
+                return Ok(status.code());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("server did not exit within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the server (SIGTERM) and starts it again on the same data directory,
+    /// database and settings (on a new port).
+    pub fn restart(mut self) -> anyhow::Result<Server> {
+        self.terminate()?;
+        self.wait(Duration::from_secs(30))?;
+        let dir = self._dir.take();
+        Server::spawn(self.backend.clone(), self.data_dir.clone(), dir, self.env.clone())
+    }
+
+    /// A second server on the same database (a new data directory, same secrets).
+    pub fn sibling(&self) -> anyhow::Result<Server> {
+        let mut env = self.env.clone();
+        for file in ["jwt_secret", "session_secret"] {
+            let secret = std::fs::read_to_string(self.data_dir.join(file))?;
+            env.push((format!("BEDRUD_AUTH__{}", file.to_uppercase()), secret.trim().to_string()));
+        }
+        let dir = tempfile::tempdir()?;
+        let data_dir = dir.path().to_path_buf();
+        let backend = match &self.backend {
+            Backend::Sqlite => bail!("siblings need a shared Postgres database"),
+            b => b.clone(),
+        };
+        Server::spawn(backend, data_dir, Some(dir), env)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A client that keeps cookies (like a browser) and never follows redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}

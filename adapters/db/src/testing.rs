@@ -58,3 +58,17 @@ fn uuid_like() -> String {
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{:x}_{:x}_{seq}", nanos, std::process::id())
 }
+
+/// Drops the database of `url` (a scratch database), disconnecting its sessions.
+pub async fn drop_scratch_postgres(url: &str) -> anyhow::Result<()> {
+    let admin = std::env::var(POSTGRES_URL_VAR)?;
+    let name = url
+        .split('?')
+        .next()
+        .and_then(|u| u.rsplit('/').next())
+        .filter(|n| n.starts_with("bedrud_t_"))
+        .ok_or_else(|| anyhow::anyhow!("not a scratch database: {url}"))?;
+    let mut conn = AsyncPgConnection::establish(&admin).await?;
+    conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await?;
+    Ok(())
+}

@@ -26,6 +26,13 @@ export interface ApiClientOptions {
   baseUrl?: string;
   fetch?: typeof fetch;
   onSessionExpired?: () => void;
+  /**
+   * Pause before the single second refresh attempt after a 401. Two tabs that
+   * refresh at the same moment race: the server lets exactly one win and
+   * answers 401 to the other while the session stays valid (API §2.4); the
+   * loser then retries with the cookie the winner received.
+   */
+  refreshRetryDelayMs?: number;
 }
 
 export interface StoredTokens {
@@ -122,6 +129,7 @@ export class ApiClient {
   private accessToken: string | null = null;
   private refreshToken: string | null = null;
   private refreshing: Promise<boolean> | null = null;
+  private readonly refreshRetryDelayMs: number;
   onSessionExpired: (() => void) | undefined;
 
   constructor(options: ApiClientOptions = {}) {
@@ -129,6 +137,7 @@ export class ApiClient {
     // Late-bound so tests (and polyfills) can replace globalThis.fetch.
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.onSessionExpired = options.onSessionExpired;
+    this.refreshRetryDelayMs = options.refreshRetryDelayMs ?? 500;
   }
 
   get token(): string | null {
@@ -210,6 +219,16 @@ export class ApiClient {
   }
 
   private async doRefresh(): Promise<boolean> {
+    const first = await this.refreshOnce();
+    // A lost refresh race looks like a 401; the cookie jar may already hold the
+    // winner's token. Only cookie-based refreshes can benefit from a retry.
+    if (first !== 401 || this.refreshToken) return first === true;
+    await new Promise((resolve) => setTimeout(resolve, this.refreshRetryDelayMs));
+    return (await this.refreshOnce()) === true;
+  }
+
+  /** One POST /api/auth/refresh: `true` on success, else the HTTP status. */
+  private async refreshOnce(): Promise<true | number> {
     let res: Response;
     try {
       res = await this.fetchImpl(this.baseUrl + '/api/auth/refresh', {
@@ -223,12 +242,12 @@ export class ApiClient {
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      return false;
+      return res.status;
     }
     const body = (await readBody(res).catch(() => null)) as Record<string, unknown> | null;
     const access = body?.accessToken ?? body?.access_token;
     const refresh = body?.refreshToken ?? body?.refresh_token;
-    if (typeof access !== 'string' || !access) return false;
+    if (typeof access !== 'string' || !access) return res.status;
     this.accessToken = access;
     if (this.refreshToken && typeof refresh === 'string' && refresh) this.refreshToken = refresh;
     return true;

@@ -82,6 +82,7 @@ export function createSession(client: ApiClient, options: SessionOptions = {}) {
 
     /** Adopts a LoginResponse (login, register, guest-login, passkey). Refresh stays in the cookie. */
     signIn(response: LoginResponse): void {
+      initPromise ??= Promise.resolve();
       client.setTokens({ accessToken: response.tokens.accessToken, refreshToken: null });
       state.set({ status: 'authenticated', user: response.user, expired: false });
     },
@@ -91,6 +92,7 @@ export function createSession(client: ApiClient, options: SessionOptions = {}) {
      * token in memory for later refreshes, then loads the profile.
      */
     async adoptTokens(accessToken: string, refreshToken: string | null): Promise<void> {
+      initPromise ??= Promise.resolve();
       client.setTokens({ accessToken, refreshToken });
       try {
         await loadUser();

@@ -1,0 +1,78 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Bedrud: self-hosted video meetings in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "bedrud", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./config.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Log format: text or json (overrides logging.format).
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Run,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the configuration and print the resolved settings.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local account. Without --password the password is read from stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: Option<String>,
+        /// Also grant the superadmin role.
+        #[arg(long)]
+        superadmin: bool,
+    },
+    /// Grant the superadmin role.
+    Promote {
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove the superadmin role.
+    Demote {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password, read from stdin (ends every session of the account).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}

@@ -43,6 +43,9 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         config.logging.format = format;
     }
     let resolved = settings::check(&config).map_err(anyhow::Error::msg)?;
+    app::http_config(&config)
+        .validate()
+        .map_err(anyhow::Error::msg)?;
     if let Command::Config {
         command: ConfigCommand::Check,
     } = command

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod media;
 pub mod model;
 pub mod query;
 pub mod security;
@@ -13,6 +14,7 @@ pub mod store;
 pub mod system;
 
 pub use error::{StoreError, StoreResult};
+pub use media::*;
 pub use model::*;
 pub use query::*;
 pub use security::*;

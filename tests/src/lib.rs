@@ -145,6 +145,38 @@ impl Server {
         self.child.as_ref().map(|c| c.id()).unwrap_or_default()
     }
 
+    /// Runs `bedrud <args>` against this server's database and settings; returns
+    /// (exit code, stdout, stderr).
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<(i32, String, String)> {
+        use std::io::Write;
+        let mut cmd = Command::new(binary()?);
+        cmd.args(args)
+            .current_dir(&self.data_dir)
+            .env_remove("RUST_LOG")
+            .env("BEDRUD_SERVER__DATA_DIR", &self.data_dir)
+            .env("BEDRUD_LIVEKIT__MODE", "disabled")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match &self.backend {
+            Backend::Sqlite => cmd.env("BEDRUD_DATABASE__URL", format!("sqlite://{}", self.data_dir.join("bedrud.db").display())),
+            Backend::Postgres(url) => cmd.env("BEDRUD_DATABASE__URL", url),
+        };
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn()?;
+        if let Some(mut pipe) = child.stdin.take() {
+            pipe.write_all(stdin.unwrap_or_default().as_bytes())?;
+        }
+        let out = child.wait_with_output()?;
+        Ok((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
     /// Sends SIGTERM.
     pub fn terminate(&self) -> anyhow::Result<()> {
         let pid = nix::unistd::Pid::from_raw(self.pid() as i32);

@@ -129,7 +129,9 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             DomainError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             DomainError::Gone(m) => ApiError::new(StatusCode::GONE, m),
-            DomainError::TooMany => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests"),
+            DomainError::TooMany => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests")
+            }
             DomainError::MediaUnavailable(cause) => {
                 tracing::error!(status = 502, cause = %format!("{cause:#}"), "media server call failed");
                 ApiError::new(StatusCode::BAD_GATEWAY, MEDIA_UNAVAILABLE)
@@ -253,6 +255,31 @@ pub fn recover(err: poem::Error, invalid_body: &str) -> Response {
     }
 }
 
+/// Endpoint wrapper giving an operation its own invalid-body message; every error of
+/// the operation leaves it as a JSON response.
+pub struct BodyMessage<E> {
+    inner: E,
+    message: &'static str,
+}
+
+impl<E> BodyMessage<E> {
+    /// Wraps `inner`; unparsable bodies answer 400 `message`.
+    pub fn new(inner: E, message: &'static str) -> Self {
+        BodyMessage { inner, message }
+    }
+}
+
+impl<E: poem::Endpoint> poem::Endpoint for BodyMessage<E> {
+    type Output = Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<Response> {
+        Ok(match self.inner.call(req).await {
+            Ok(out) => out.into_response(),
+            Err(err) => recover(err, self.message),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +360,9 @@ mod tests {
         assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(body, r#"{"error":"Request body too large"}"#);
         let (s, _, body) = body_of(recover(NotFoundError.into(), INVALID_INPUT)).await;
-        assert_eq!((s.as_u16(), body.as_str()), (404, r#"{"error":"Not found"}"#));
+        assert_eq!(
+            (s.as_u16(), body.as_str()),
+            (404, r#"{"error":"Not found"}"#)
+        );
     }
 }

@@ -1,1 +1,129 @@
+//! Bedrud's HTTP adapter: poem + poem-openapi routes, guards, errors, CORS, security
+//! headers, rate limits and the embedded web app. It translates HTTP to the use cases of
+//! `bedrud-domain` and their results back to HTTP, nothing more.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod dto;
+pub mod error;
+pub mod ids;
+pub mod middleware;
+pub mod rate_limit;
+pub mod router;
+pub mod routes;
+pub mod site;
+pub mod spa;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use bedrud_domain::{Accounts, Admin, Sessions};
+use bedrud_ports::DatabaseHealth;
+use poem::endpoint::BoxEndpoint;
+use poem::http::HeaderName;
+use poem::{EndpointExt, IntoEndpoint};
+
+pub use config::{HttpConfig, RateLimit};
+
+use auth::cookies::CookiePolicy;
+use middleware::body_limit::{BodyLimit, MAX_BODY_BYTES};
+use middleware::client_ip::TrustedProxies;
+use middleware::compression::CompressJson;
+use middleware::cors::{Cors, CorsPolicy};
+use middleware::observe::{Network, Observe};
+use middleware::security_headers::SecurityHeaders;
+use rate_limit::Limiters;
+
+/// The use cases and probes the HTTP layer calls.
+pub struct Services {
+    /// Accounts, profile, password, public settings.
+    pub accounts: Arc<Accounts>,
+    /// Sessions: per-request check, refresh, logout.
+    pub sessions: Arc<Sessions>,
+    /// User administration.
+    pub admin: Arc<Admin>,
+    /// Database ping for `/api/ready`.
+    pub db: Arc<dyn DatabaseHealth>,
+    /// LiveKit state for /api/ready: "starting"|"running"|"restarting"|"external"|"unavailable"|"disabled"
+    pub livekit_state: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
+/// Per-instance HTTP state derived from [`HttpConfig`], reachable as request data.
+#[derive(Debug)]
+pub struct HttpState {
+    /// How auth cookies are scoped.
+    pub cookies: CookiePolicy,
+    /// The rate limiters.
+    pub limiters: Limiters,
+}
+
+/// The whole application endpoint: /api/*, /health and /ready redirects, SPA for everything else.
+pub fn app(services: Arc<Services>, config: HttpConfig) -> BoxEndpoint<'static> {
+    build(services, config, None)
+}
+
+/// [`app`] with the embedded-LiveKit reverse proxy mounted at `/livekit` (API §6.4): it
+/// gets request ids and the access log, but no CORS, security headers or limits.
+pub fn app_with_livekit_proxy(
+    services: Arc<Services>,
+    config: HttpConfig,
+    proxy: BoxEndpoint<'static>,
+) -> BoxEndpoint<'static> {
+    build(services, config, Some(proxy))
+}
+
+fn build(
+    services: Arc<Services>,
+    config: HttpConfig,
+    proxy: Option<BoxEndpoint<'static>>,
+) -> BoxEndpoint<'static> {
+    let trusted = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "ignoring server.trusted_proxies");
+        TrustedProxies::default()
+    });
+    let network = Arc::new(Network {
+        trusted,
+        proxy_header: HeaderName::from_bytes(config.proxy_header.trim().as_bytes()).ok(),
+        enable_tls: config.enable_tls,
+        behind_proxy: config.behind_proxy,
+    });
+    let state = Arc::new(HttpState {
+        cookies: CookiePolicy::new(&config),
+        limiters: Limiters::new(config.auth_limit, config.guest_limit, config.api_limit),
+    });
+    let routes = Arc::new(api::route_table());
+
+    let api = BodyLimit::new(
+        CompressJson::new(api::ApiEndpoint::new(routes.clone())),
+        MAX_BODY_BYTES,
+    );
+    let site = site::Site::new(api, spa::Spa);
+    let cors = CorsPolicy::new(
+        &config.cors_allowed_origins,
+        &config.cors_allowed_headers,
+        config.cors_allow_credentials,
+    );
+    let guarded = SecurityHeaders::new(Cors::new(site, cors), &config.livekit_origins);
+    let split = site::LivekitSplit::new(proxy, guarded);
+    Observe::new(split, network, routes)
+        .into_endpoint()
+        .data(services)
+        .data(state)
+        .boxed()
+}
+
+/// The OpenAPI 3 document as JSON (no services needed; used by `bedrud openapi` and tests).
+pub fn openapi_json() -> String {
+    routes::service().spec()
+}
+
+/// Every path template the server mounts under /api (for the test that checks they are all in the spec).
+pub fn mounted_api_paths() -> Vec<String> {
+    api::route_table().templates().map(str::to_owned).collect()
+}

@@ -27,9 +27,12 @@ impl RouteEntry {
 
     /// The value of the `Allow` header: the methods, plus HEAD where GET is served.
     pub fn allow(&self) -> String {
-        let mut names: Vec<&str> = self.methods.iter().map(Method::as_str).collect();
-        if self.methods.contains(&Method::GET) && !self.methods.contains(&Method::HEAD) {
-            names.push("HEAD");
+        let mut names: Vec<&str> = Vec::with_capacity(self.methods.len() + 1);
+        for method in &self.methods {
+            names.push(method.as_str());
+            if *method == Method::GET && !self.methods.contains(&Method::HEAD) {
+                names.push("HEAD");
+            }
         }
         names.join(", ")
     }
@@ -68,7 +71,7 @@ impl RouteTable {
         let mut entries: Vec<RouteEntry> = routes
             .into_iter()
             .map(|(template, mut methods)| {
-                methods.sort_by(|a, b| method_rank(a).cmp(&method_rank(b)));
+                methods.sort_by_key(method_rank);
                 methods.dedup();
                 let segments = template
                     .split('/')
@@ -134,10 +137,7 @@ mod tests {
         RouteTable::new([
             ("/api/room/list".to_owned(), vec![Method::GET]),
             ("/api/room/:roomId".to_owned(), vec![Method::DELETE]),
-            (
-                "/api/admin/users/:id/status".to_owned(),
-                vec![Method::PUT],
-            ),
+            ("/api/admin/users/:id/status".to_owned(), vec![Method::PUT]),
             ("/api/health".to_owned(), vec![Method::GET]),
         ])
     }

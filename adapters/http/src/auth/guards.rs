@@ -80,9 +80,7 @@ async fn authenticate(req: &Request) -> Result<Principal, ApiError> {
 fn admit(principal: Principal, class: GuardClass) -> Result<Principal, ApiError> {
     match class {
         GuardClass::User => Ok(principal),
-        GuardClass::NoGuests if principal.is_guest() => {
-            Err(ApiError::forbidden(GUESTS_FORBIDDEN))
-        }
+        GuardClass::NoGuests if principal.is_guest() => Err(ApiError::forbidden(GUESTS_FORBIDDEN)),
         GuardClass::NoGuests => Ok(principal),
         GuardClass::Superadmin if principal.is_superadmin() => Ok(principal),
         GuardClass::Superadmin => Err(ApiError::forbidden(INSUFFICIENT_ACCESS)),

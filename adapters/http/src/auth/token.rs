@@ -78,10 +78,7 @@ mod tests {
 
     #[test]
     fn header_wins_over_cookie() {
-        let r = req(&[
-            ("authorization", "Bearer h"),
-            ("cookie", "access_token=c"),
-        ]);
+        let r = req(&[("authorization", "Bearer h"), ("cookie", "access_token=c")]);
         assert_eq!(access_token(&r), Some(("h".into(), TokenSource::Header)));
         let r = req(&[("cookie", "a=1; access_token=c; b=2")]);
         assert_eq!(access_token(&r), Some(("c".into(), TokenSource::Cookie)));

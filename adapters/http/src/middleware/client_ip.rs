@@ -34,7 +34,9 @@ impl Network {
     fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -134,7 +136,10 @@ mod tests {
         assert!(!t.contains(ip("192.168.1.2")));
         assert!(t.contains(ip("fd12::1")));
         assert!(t.contains(ip("::1")));
-        assert!(t.contains(ip("::ffff:10.1.1.1")), "mapped v4 is canonicalised");
+        assert!(
+            t.contains(ip("::ffff:10.1.1.1")),
+            "mapped v4 is canonicalised"
+        );
         assert!(trusted(&["0.0.0.0/0"]).contains(ip("8.8.8.8")));
         for bad in ["10.0.0.0/33", "nope", "1.2.3.4/x", "::/129"] {
             assert!(TrustedProxies::parse(&[bad.to_string()]).is_err(), "{bad}");
@@ -160,10 +165,7 @@ mod tests {
         let t = trusted(&["10.0.0.0/8"]);
         // The client forged 6.6.6.6; the first proxy appended the real 198.51.100.7.
         assert_eq!(
-            t.resolve(
-                Some(ip("10.0.0.2")),
-                ["6.6.6.6, 198.51.100.7", "10.0.0.5"]
-            ),
+            t.resolve(Some(ip("10.0.0.2")), ["6.6.6.6, 198.51.100.7", "10.0.0.5"]),
             Some(ip("198.51.100.7"))
         );
         assert_eq!(

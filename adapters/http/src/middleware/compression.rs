@@ -33,7 +33,9 @@ pub fn negotiate(headers: &HeaderMap) -> Option<CompressionAlgo> {
         };
         let better = match best {
             None => true,
-            Some((current, bq)) => q > bq || (q == bq && algo == CompressionAlgo::BR && current != algo),
+            Some((current, bq)) => {
+                q > bq || (q == bq && algo == CompressionAlgo::BR && current != algo)
+            }
         };
         if better {
             best = Some((algo, q));
@@ -95,7 +97,10 @@ mod tests {
 
     fn accept(v: &str) -> Option<CompressionAlgo> {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).expect("value"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(v).expect("value"),
+        );
         negotiate(&h)
     }
 

@@ -53,8 +53,7 @@ impl CorsPolicy {
         }
         let wanted = normalise_origin(origin);
         self.origins
-            .iter()
-            .any(|o| *o == wanted)
+            .contains(&wanted)
             .then(|| HeaderValue::from_str(origin).ok())
             .flatten()
     }

@@ -121,8 +121,8 @@ impl<E: Endpoint> Endpoint for Observe<E> {
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let user_id = ctx.user_id().unwrap_or_default();
         tracing::info!(
-            parent: &span,
             target: "bedrud_http::access",
+            parent: &span,
             method = %method,
             route = %ctx.route_or(&path),
             status,

@@ -89,7 +89,11 @@ impl<E: Endpoint> Endpoint for SecurityHeaders<E> {
         for (name, value) in FIXED {
             headers.insert(name, HeaderValue::from_static(value));
         }
-        let csp = if swagger { &self.swagger_csp } else { &self.csp };
+        let csp = if swagger {
+            &self.swagger_csp
+        } else {
+            &self.csp
+        };
         headers.insert("content-security-policy", csp.clone());
         if https {
             headers.insert("strict-transport-security", HeaderValue::from_static(HSTS));

@@ -26,12 +26,30 @@ impl Secrets {
     pub fn ensure(config: &Config, resolved: &Resolved) -> anyhow::Result<Secrets> {
         let dir = &config.server.data_dir;
         let jwt = secrets::ensure(dir, "jwt_secret", &config.auth.jwt_secret, "JWT secret")?;
-        let session = secrets::ensure(dir, "session_secret", &config.auth.session_secret, "session secret")?;
+        let session = secrets::ensure(
+            dir,
+            "session_secret",
+            &config.auth.session_secret,
+            "session secret",
+        )?;
         let (livekit_key, livekit_secret) = match resolved.livekit_mode {
-            LivekitMode::External => (config.livekit.api_key.clone(), config.livekit.api_secret.clone()),
+            LivekitMode::External => (
+                config.livekit.api_key.clone(),
+                config.livekit.api_secret.clone(),
+            ),
             _ => (
-                secrets::ensure(dir, "livekit_api_key", &config.livekit.api_key, "LiveKit API key")?,
-                secrets::ensure(dir, "livekit_api_secret", &config.livekit.api_secret, "LiveKit API secret")?,
+                secrets::ensure(
+                    dir,
+                    "livekit_api_key",
+                    &config.livekit.api_key,
+                    "LiveKit API key",
+                )?,
+                secrets::ensure(
+                    dir,
+                    "livekit_api_secret",
+                    &config.livekit.api_secret,
+                    "LiveKit API secret",
+                )?,
             ),
         };
         Ok(Secrets {
@@ -58,7 +76,10 @@ pub fn open_db(config: &Config, resolved: &Resolved) -> anyhow::Result<Db> {
 fn provider_enabled(p: &OAuthProviderConfig) -> bool {
     let placeholder = |v: &str| {
         let v = v.trim().to_ascii_lowercase();
-        v.is_empty() || ["your-", "replace-", "example-", "xxx", "todo"].iter().any(|p| v.starts_with(p))
+        v.is_empty()
+            || ["your-", "replace-", "example-", "xxx", "todo"]
+                .iter()
+                .any(|p| v.starts_with(p))
     };
     !placeholder(&p.client_id) && !placeholder(&p.client_secret)
 }
@@ -152,7 +173,6 @@ pub fn http_config(config: &Config) -> HttpConfig {
         guest_limit: limit(r.guest_max_requests, r.guest_window_secs),
         api_limit: limit(r.api_max_requests, r.api_window_secs),
         livekit_origins,
-        ..HttpConfig::default()
     }
 }
 

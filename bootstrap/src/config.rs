@@ -374,7 +374,9 @@ fn typed_value(defaults: &toml::Table, path: &[String], raw: &str) -> Result<tom
         node = value.and_then(|v| v.as_table());
     }
     // Keys of dynamic tables (OAuth providers) have no default: type them by name.
-    let is_list = path.last().is_some_and(|k| k == "scopes" || k == "rp_origins");
+    let is_list = path
+        .last()
+        .is_some_and(|k| k == "scopes" || k == "rp_origins");
     Ok(match default {
         Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
@@ -427,7 +429,10 @@ mod tests {
                 ("BEDRUD_SERVER__PORT", "9000"),
                 ("BEDRUD_AUTH__REGISTRATION_ENABLED", "false"),
                 ("BEDRUD_SERVER__TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/8"),
-                ("BEDRUD_AUTH__JWT_SECRET", "12345678901234567890123456789012"),
+                (
+                    "BEDRUD_AUTH__JWT_SECRET",
+                    "12345678901234567890123456789012",
+                ),
                 ("BEDRUD_AUTH__OAUTH__GOOGLE__CLIENT_ID", "abc"),
                 ("BEDRUD_AUTH__OAUTH__GOOGLE__SCOPES", "openid,email"),
                 ("BEDRUD_TEST_POSTGRES_URL", "ignored"),
@@ -460,7 +465,10 @@ mod tests {
         let c = Config::default();
         assert_eq!((c.server.host.as_str(), c.server.port), ("0.0.0.0", 8090));
         assert_eq!(c.livekit.token_ttl_minutes, 120);
-        assert_eq!((c.auth.access_token_minutes, c.auth.refresh_token_days), (15, 30));
+        assert_eq!(
+            (c.auth.access_token_minutes, c.auth.refresh_token_days),
+            (15, 30)
+        );
         assert_eq!(c.rate_limit.guest_max_requests, 5);
         assert_eq!(c.rooms.max_participants_limit, 1000);
     }
@@ -469,15 +477,22 @@ mod tests {
     fn the_example_file_documents_every_key_with_its_default() {
         let text = include_str!("../../config.example.toml");
         let example: toml::Table = text.parse().expect("example parses");
-        let from_example: Config = toml::Value::Table(example.clone()).try_into().expect("example is valid");
+        let from_example: Config = toml::Value::Table(example.clone())
+            .try_into()
+            .expect("example is valid");
         let defaults = toml::Table::try_from(Config::default()).expect("defaults");
         let example_back = toml::Table::try_from(from_example).expect("round trip");
-        assert_eq!(example_back, defaults, "example values must be the defaults");
+        assert_eq!(
+            example_back, defaults,
+            "example values must be the defaults"
+        );
         fn keys(t: &toml::Table, prefix: &str, out: &mut Vec<String>) {
             for (k, v) in t {
                 let path = format!("{prefix}{k}");
                 match v {
-                    toml::Value::Table(inner) if !inner.is_empty() => keys(inner, &format!("{path}."), out),
+                    toml::Value::Table(inner) if !inner.is_empty() => {
+                        keys(inner, &format!("{path}."), out)
+                    }
                     _ => out.push(path),
                 }
             }

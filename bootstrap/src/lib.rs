@@ -55,7 +55,10 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
             file.map(|f| f.display().to_string())
                 .unwrap_or_else(|| "defaults and environment".into())
         );
-        println!("database: {}", bedrud_db::redact(&format!("{:?}", resolved.database)));
+        println!(
+            "database: {}",
+            bedrud_db::redact(&format!("{:?}", resolved.database))
+        );
         println!("livekit: {:?}", resolved.livekit_mode);
         return Ok(());
     }

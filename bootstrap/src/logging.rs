@@ -19,6 +19,8 @@ pub fn init(level: &str, format: &str) {
             .with_span_list(false)
             .try_init()
     } else {
-        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).try_init()
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .try_init()
     };
 }

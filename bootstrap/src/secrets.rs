@@ -17,7 +17,10 @@ pub fn ensure(data_dir: &Path, file: &str, configured: &str, what: &str) -> anyh
         if existing.len() >= 32 {
             return Ok(existing.to_string());
         }
-        anyhow::bail!("{} holds a {what} shorter than 32 bytes; delete it to generate a new one", path.display());
+        anyhow::bail!(
+            "{} holds a {what} shorter than 32 bytes; delete it to generate a new one",
+            path.display()
+        );
     }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display()))?;
@@ -53,10 +56,19 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let first = ensure(&dir, "jwt_secret", "", "JWT secret").expect("generate");
         assert_eq!(first.len(), 64);
-        let mode = std::fs::metadata(dir.join("jwt_secret")).expect("file").permissions().mode();
+        let mode = std::fs::metadata(dir.join("jwt_secret"))
+            .expect("file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(ensure(&dir, "jwt_secret", "", "JWT secret").expect("reuse"), first);
-        assert_eq!(ensure(&dir, "jwt_secret", "configured-wins", "x").expect("cfg"), "configured-wins");
+        assert_eq!(
+            ensure(&dir, "jwt_secret", "", "JWT secret").expect("reuse"),
+            first
+        );
+        assert_eq!(
+            ensure(&dir, "jwt_secret", "configured-wins", "x").expect("cfg"),
+            "configured-wins"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

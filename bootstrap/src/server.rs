@@ -27,7 +27,9 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
             binary = %config.livekit.binary,
             "LiveKit disabled: no media server configured or found (set livekit.mode, livekit.binary or livekit.host); meetings cannot carry media"
         ),
-        LivekitMode::External => tracing::info!(host = %config.livekit.host, "using external LiveKit"),
+        LivekitMode::External => {
+            tracing::info!(host = %config.livekit.host, "using external LiveKit")
+        }
         LivekitMode::Embedded => tracing::warn!(
             binary = ?resolved.livekit_binary,
             "embedded LiveKit supervision is not available in this release; reporting livekit as unavailable"

@@ -26,7 +26,10 @@ pub struct Resolved {
 /// Every problem that makes the configuration unusable, as one line.
 pub fn check(config: &Config) -> Result<Resolved, String> {
     let url = if config.database.url.trim().is_empty() {
-        format!("sqlite://{}", config.server.data_dir.join("bedrud.db").display())
+        format!(
+            "sqlite://{}",
+            config.server.data_dir.join("bedrud.db").display()
+        )
     } else {
         config.database.url.clone()
     };
@@ -37,42 +40,59 @@ pub fn check(config: &Config) -> Result<Resolved, String> {
         ("livekit.api_secret", &config.livekit.api_secret),
     ] {
         if !value.is_empty() && value.len() < 32 {
-            return Err(format!("{key} must be at least 32 bytes long (or empty to generate one)"));
+            return Err(format!(
+                "{key} must be at least 32 bytes long (or empty to generate one)"
+            ));
         }
     }
     if config.cors.allow_credentials
-        && (config.cors.allowed_origins.is_empty() || config.cors.allowed_origins.iter().any(|o| o == "*"))
+        && (config.cors.allowed_origins.is_empty()
+            || config.cors.allowed_origins.iter().any(|o| o == "*"))
     {
         return Err("cors.allow_credentials = true needs an explicit cors.allowed_origins list (not empty, not \"*\")".into());
     }
     if config.server.behind_proxy && config.server.trusted_proxies.is_empty() {
-        return Err("server.behind_proxy = true needs server.trusted_proxies (the proxy addresses)".into());
+        return Err(
+            "server.behind_proxy = true needs server.trusted_proxies (the proxy addresses)".into(),
+        );
     }
     for proxy in &config.server.trusted_proxies {
         if !valid_ip_or_cidr(proxy) {
-            return Err(format!("server.trusted_proxies: {proxy:?} is not an IP address or CIDR"));
+            return Err(format!(
+                "server.trusted_proxies: {proxy:?} is not an IP address or CIDR"
+            ));
         }
     }
     if config.server.enable_tls {
         return Err("server.enable_tls: TLS termination is not built into this release; terminate TLS in a reverse proxy and set server.behind_proxy".into());
     }
     if !matches!(config.logging.format.as_str(), "text" | "json") {
-        return Err(format!("logging.format must be \"text\" or \"json\", not {:?}", config.logging.format));
+        return Err(format!(
+            "logging.format must be \"text\" or \"json\", not {:?}",
+            config.logging.format
+        ));
     }
     if config.database.max_connections == 0 {
         return Err("database.max_connections must be at least 1".into());
     }
     if config.auth.access_token_minutes == 0 || config.auth.refresh_token_days == 0 {
-        return Err("auth.access_token_minutes and auth.refresh_token_days must be at least 1".into());
+        return Err(
+            "auth.access_token_minutes and auth.refresh_token_days must be at least 1".into(),
+        );
     }
     if config.livekit.rtc_port_range_start > config.livekit.rtc_port_range_end {
-        return Err("livekit.rtc_port_range_start must not be above livekit.rtc_port_range_end".into());
+        return Err(
+            "livekit.rtc_port_range_start must not be above livekit.rtc_port_range_end".into(),
+        );
     }
     let (livekit_mode, livekit_binary) = match config.livekit.mode.as_str() {
         "embedded" => (LivekitMode::Embedded, find_binary(&config.livekit.binary)),
         "disabled" => (LivekitMode::Disabled, None),
         "external" => {
-            if config.livekit.host.is_empty() || config.livekit.api_key.is_empty() || config.livekit.api_secret.is_empty() {
+            if config.livekit.host.is_empty()
+                || config.livekit.api_key.is_empty()
+                || config.livekit.api_secret.is_empty()
+            {
                 return Err("livekit.mode = \"external\" needs livekit.host, livekit.api_key and livekit.api_secret".into());
             }
             (LivekitMode::External, None)
@@ -138,18 +158,28 @@ mod tests {
         let mut c = Config::default();
         c.livekit.binary = "definitely-not-on-path-livekit".into();
         let r = check(&c).expect("valid");
-        assert_eq!(r.database, DatabaseUrl::Sqlite(PathBuf::from("./data/bedrud.db")));
+        assert_eq!(
+            r.database,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/bedrud.db"))
+        );
         assert_eq!(r.livekit_mode, LivekitMode::Disabled);
     }
 
     #[test]
     fn each_bad_setting_is_named() {
-        let cases: Vec<(fn(&mut Config), &str)> = vec![
+        type Case = (fn(&mut Config), &'static str);
+        let cases: Vec<Case> = vec![
             (|c| c.database.url = "mysql://x".into(), "database.url"),
             (|c| c.auth.jwt_secret = "short".into(), "auth.jwt_secret"),
-            (|c| c.cors.allow_credentials = true, "cors.allow_credentials"),
+            (
+                |c| c.cors.allow_credentials = true,
+                "cors.allow_credentials",
+            ),
             (|c| c.server.behind_proxy = true, "server.behind_proxy"),
-            (|c| c.server.trusted_proxies = vec!["nope".into()], "server.trusted_proxies"),
+            (
+                |c| c.server.trusted_proxies = vec!["nope".into()],
+                "server.trusted_proxies",
+            ),
             (|c| c.logging.format = "xml".into(), "logging.format"),
             (|c| c.livekit.mode = "sometimes".into(), "livekit.mode"),
             (|c| c.livekit.mode = "external".into(), "livekit.mode"),

@@ -15,7 +15,9 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
-        anyhow::bail!("no password on stdin (pipe it in, e.g. `printf %s \"$PW\" | bedrud user …`)");
+        anyhow::bail!(
+            "no password on stdin (pipe it in, e.g. `printf %s \"$PW\" | bedrud user …`)"
+        );
     }
     Ok(password)
 }
@@ -26,7 +28,8 @@ fn check_password(password: &str) -> anyhow::Result<()> {
 
 /// The local account with this email (the one the CLI manages).
 async fn local_account(db: &Db, email: &str) -> anyhow::Result<User> {
-    let canonical = validation::canonical_email(email).map_err(|_| anyhow::anyhow!("invalid email: {email}"))?;
+    let canonical = validation::canonical_email(email)
+        .map_err(|_| anyhow::anyhow!("invalid email: {email}"))?;
     let users = db.find_by_email(&canonical).await?;
     users
         .iter()
@@ -46,7 +49,8 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             password,
             superadmin,
         } => {
-            let email = validation::canonical_email(&email).map_err(|_| anyhow::anyhow!("invalid email: {email}"))?;
+            let email = validation::canonical_email(&email)
+                .map_err(|_| anyhow::anyhow!("invalid email: {email}"))?;
             let name = validation::sanitize_name(&name);
             validation::check_account_name(&name).map_err(|e| anyhow::anyhow!("{e}"))?;
             let password = match password {
@@ -81,10 +85,18 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| match e {
-                    StoreError::Conflict(_) => anyhow::anyhow!("an account with this email already exists"),
-                    other => other.into(),
-                })?;
-            println!("created {} <{}> id={} accesses={:?}", user.name, user.email, user.id, names(&user.accesses));
+                StoreError::Conflict(_) => {
+                    anyhow::anyhow!("an account with this email already exists")
+                }
+                other => other.into(),
+            })?;
+            println!(
+                "created {} <{}> id={} accesses={:?}",
+                user.name,
+                user.email,
+                user.id,
+                names(&user.accesses)
+            );
         }
         UserCommand::Promote { email } => {
             let user = local_account(db, &email).await?;
@@ -96,12 +108,20 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Demote { email } => {
             let user = local_account(db, &email).await?;
-            let accesses: Vec<Access> = user.accesses.iter().copied().filter(|a| *a != Access::Superadmin).collect();
+            let accesses: Vec<Access> = user
+                .accesses
+                .iter()
+                .copied()
+                .filter(|a| *a != Access::Superadmin)
+                .collect();
             apply_accesses(db, &user, accesses).await?;
         }
         UserCommand::List => {
             let mut offset = 0;
-            println!("{:<36}  {:<32}  {:<10}  {:<6}  {}", "ID", "EMAIL", "PROVIDER", "ACTIVE", "ACCESSES");
+            println!(
+                "{:<36}  {:<32}  {:<10}  {:<6}  ACCESSES",
+                "ID", "EMAIL", "PROVIDER", "ACTIVE"
+            );
             loop {
                 let (page, total) = UserStore::list(
                     db,
@@ -136,8 +156,13 @@ pub async fn run(db: &Db, command: UserCommand) -> anyhow::Result<()> {
             check_password(&password)?;
             let hash = Argon2Hasher::new().hash(password).await?;
             db.set_password_hash(&user.id, hash, Some(now), now).await?;
-            let ended = db.revoke_all(&user.id, None, "password_change", now).await?;
-            println!("password updated for {}; {ended} session(s) ended", user.email);
+            let ended = db
+                .revoke_all(&user.id, None, "password_change", now)
+                .await?;
+            println!(
+                "password updated for {}; {ended} session(s) ended",
+                user.email
+            );
         }
     }
     Ok(())
@@ -151,7 +176,8 @@ async fn apply_accesses(db: &Db, user: &User, accesses: Vec<Access>) -> anyhow::
     let now = SystemClock.now();
     match db.set_accesses(&user.id, accesses.clone(), now).await? {
         GuardedUpdate::Updated => {
-            db.revoke_all(&user.id, None, "accesses_changed", now).await?;
+            db.revoke_all(&user.id, None, "accesses_changed", now)
+                .await?;
             println!("{} now has accesses {:?}", user.email, names(&accesses));
             Ok(())
         }

@@ -21,13 +21,38 @@ fn bad_configuration_exits_with_one_clear_line() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("unknown.toml"), "[server]\nprot = 1\n").expect("write");
     std::fs::write(dir.path().join("broken.toml"), "[server\nport = ").expect("write");
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (vec!["--config", "unknown.toml", "config", "check"], vec![], "prot"),
-        (vec!["--config", "broken.toml", "config", "check"], vec![], "broken.toml"),
-        (vec!["--config", "missing.toml", "config", "check"], vec![], "missing.toml"),
-        (vec!["config", "check"], vec![("BEDRUD_DATABASE__URL", "mysql://nope")], "database.url"),
-        (vec!["config", "check"], vec![("BEDRUD_SERVER__PORT", "eighty")], "BEDRUD_SERVER__PORT"),
-        (vec!["config", "check"], vec![("BEDRUD_AUTH__JWT_SECRET", "short")], "auth.jwt_secret"),
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["--config", "unknown.toml", "config", "check"],
+            vec![],
+            "prot",
+        ),
+        (
+            vec!["--config", "broken.toml", "config", "check"],
+            vec![],
+            "broken.toml",
+        ),
+        (
+            vec!["--config", "missing.toml", "config", "check"],
+            vec![],
+            "missing.toml",
+        ),
+        (
+            vec!["config", "check"],
+            vec![("BEDRUD_DATABASE__URL", "mysql://nope")],
+            "database.url",
+        ),
+        (
+            vec!["config", "check"],
+            vec![("BEDRUD_SERVER__PORT", "eighty")],
+            "BEDRUD_SERVER__PORT",
+        ),
+        (
+            vec!["config", "check"],
+            vec![("BEDRUD_AUTH__JWT_SECRET", "short")],
+            "auth.jwt_secret",
+        ),
     ];
     for (args, env, needle) in cases {
         let out = bedrud(dir.path(), &args, &env);
@@ -36,7 +61,10 @@ fn bad_configuration_exits_with_one_clear_line() {
         assert_eq!(err.lines().count(), 1, "one line only: {err}");
         assert!(err.starts_with("bedrud: error: "), "{err}");
         assert!(err.contains(needle), "{err} should name {needle}");
-        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
     }
 }
 
@@ -56,7 +84,10 @@ fn port_in_use_is_reported_not_panicked() {
     );
     let err = stderr_line(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -66,7 +97,10 @@ fn migrate_is_idempotent_and_creates_the_default_database() {
     let first = bedrud(dir.path(), &["migrate"], &[]);
     assert!(first.status.success(), "{}", stderr_line(&first));
     assert!(String::from_utf8_lossy(&first.stdout).contains("applied migrations"));
-    assert!(dir.path().join("data/bedrud.db").exists(), "zero-config SQLite location");
+    assert!(
+        dir.path().join("data/bedrud.db").exists(),
+        "zero-config SQLite location"
+    );
     let second = bedrud(dir.path(), &["migrate"], &[]);
     assert!(second.status.success(), "{}", stderr_line(&second));
     assert!(String::from_utf8_lossy(&second.stdout).contains("database is up to date"));
@@ -87,7 +121,15 @@ fn user_commands_manage_accounts_and_guard_the_last_superadmin() {
     let dir = tempfile::tempdir().expect("dir");
     let mut create = Command::new(env!("CARGO_BIN_EXE_bedrud"));
     create
-        .args(["user", "create", "--email", "Root@Example.COM", "--name", "Root", "--superadmin"])
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Root@Example.COM",
+            "--name",
+            "Root",
+            "--superadmin",
+        ])
         .current_dir(dir.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -102,11 +144,35 @@ fn user_commands_manage_accounts_and_guard_the_last_superadmin() {
     assert!(out.status.success(), "{}", stderr_line(&out));
     let list = bedrud(dir.path(), &["user", "list"], &[]);
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(text.contains("root@example.com") && text.contains("superadmin"), "{text}");
-    let demote = bedrud(dir.path(), &["user", "demote", "--email", "root@example.com"], &[]);
+    assert!(
+        text.contains("root@example.com") && text.contains("superadmin"),
+        "{text}"
+    );
+    let demote = bedrud(
+        dir.path(),
+        &["user", "demote", "--email", "root@example.com"],
+        &[],
+    );
     assert_eq!(demote.status.code(), Some(1));
     assert!(stderr_line(&demote).contains("last superadmin"));
-    let dup = bedrud(dir.path(), &["user", "create", "--email", "root@example.com", "--name", "Again", "--password", "another long password"], &[]);
+    let dup = bedrud(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Again",
+            "--password",
+            "another long password",
+        ],
+        &[],
+    );
     assert_eq!(dup.status.code(), Some(1));
-    assert!(stderr_line(&dup).contains("already exists"), "{}", stderr_line(&dup));
+    assert!(
+        stderr_line(&dup).contains("already exists"),
+        "{}",
+        stderr_line(&dup)
+    );
 }

@@ -150,7 +150,12 @@ pub struct Joiner<'a> {
 }
 
 /// The join grant of a regular participant (join, guest-join, refresh-token).
-pub fn join_grant(room: &Room, joiner: &Joiner<'_>, standing: Standing, ttl_secs: u64) -> JoinGrant {
+pub fn join_grant(
+    room: &Room,
+    joiner: &Joiner<'_>,
+    standing: Standing,
+    ttl_secs: u64,
+) -> JoinGrant {
     JoinGrant {
         room: room.name.clone(),
         identity: joiner.identity.to_owned(),

@@ -4,13 +4,23 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_rooms;
 pub mod error;
+pub mod grants;
+pub mod livekit_events;
+pub mod media_calls;
+pub mod moderation;
 pub mod policy;
 pub mod principal;
+pub mod room_names;
+pub mod rooms;
 pub mod sessions;
+pub mod teardown;
 pub mod tokens;
 pub mod validation;
 
+#[cfg(test)]
+mod room_testkit;
 #[cfg(test)]
 mod testkit;
 
@@ -18,8 +28,18 @@ pub use accounts::{
     Accounts, PasswordChange, ProfileChange, ProfileUpdated, Registration, SignedIn,
 };
 pub use admin::{Admin, UserDetail, UserListParams, UserPage};
+pub use admin_rooms::{AdminRoomPage, AdminRooms, AdminTokenRequest, RoomListParams};
 pub use error::{DomainError, DomainResult};
+pub use grants::RoomRole;
+pub use livekit_events::{EventOutcome, LivekitEvents};
+pub use moderation::{Moderation, ModerationAction, ModerationOutcome, ModerationStatus};
 pub use policy::{AuthPolicy, EffectiveSettings, PublicSettings, WebxdcSettings};
 pub use principal::{ClientInfo, Principal};
+pub use rooms::{
+    CreatedRoom, GuestJoin, GuestJoined, JoinOutcome, JoinedRoom, NewRoom, Presence, PresenceEntry,
+    RoomCheck, RoomLimits, RoomPolicy, RoomPorts, Rooms, SettingsChange, SettingsInput,
+    SettingsUpdated,
+};
 pub use sessions::{RefreshError, Sessions};
+pub use teardown::{RoomTeardown, TeardownEvent, TeardownReport};
 pub use tokens::TokenPair;

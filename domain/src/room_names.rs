@@ -66,7 +66,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_lowercased() {
-        assert_eq!(validate_room_name("  My-Room-1 ").expect("valid"), "my-room-1");
+        assert_eq!(
+            validate_room_name("  My-Room-1 ").expect("valid"),
+            "my-room-1"
+        );
         assert_eq!(validate_room_name("abc").expect("valid"), "abc");
         assert_eq!(validate_room_name("a1-b2-c3").expect("valid"), "a1-b2-c3");
         assert_eq!(validate_room_name("123").expect("valid"), "123");
@@ -120,7 +123,7 @@ mod tests {
         let mut seq = mockall::Sequence::new();
         for (len, part) in [(3, "kqz"), (4, "mwpa"), (3, "tro")] {
             ids.expect_random_string()
-                .withf(move |alphabet, l| *alphabet == GENERATOR_ALPHABET && *l == len)
+                .withf(move |alphabet, l| alphabet == GENERATOR_ALPHABET && *l == len)
                 .times(1)
                 .in_sequence(&mut seq)
                 .returning(move |_, _| part.to_owned());

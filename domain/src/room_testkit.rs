@@ -4,9 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bedrud_ports::{
-    JoinGrant, MediaError, MockMediaServer, MockMediaTokens, MockParticipantStore,
-    MockRoomStore, MockSettingsStore, MockUserStore, Participant, Room, RoomMode, RoomSettings,
-    RuntimeSettings, StoreError,
+    JoinGrant, MediaError, MockMediaServer, MockMediaTokens, MockParticipantStore, MockRoomStore,
+    MockSettingsStore, MockUserStore, Participant, Room, RoomMode, RoomSettings, RuntimeSettings,
+    StoreError,
 };
 use chrono::TimeDelta;
 
@@ -105,9 +105,7 @@ impl RoomMocks {
 
     /// `RoomStore::get(id)` answers `room` (any id).
     pub fn room_by_id(&mut self, room: Option<Room>) {
-        self.rooms
-            .expect_get()
-            .returning(move |_| Ok(room.clone()));
+        self.rooms.expect_get().returning(move |_| Ok(room.clone()));
     }
 
     /// `RoomStore::find_by_name` answers `room`.
@@ -121,16 +119,21 @@ impl RoomMocks {
     pub fn rows(&mut self, rows: Vec<Participant>) {
         self.participants
             .expect_get()
-            .returning(move |_, identity| Ok(rows.iter().find(|r| r.identity == identity).cloned()));
+            .returning(move |_, identity| {
+                Ok(rows.iter().find(|r| r.identity == identity).cloned())
+            });
     }
 
     /// The token mock signs once, recording the grant; tokens are `lk:<identity>`.
     pub fn sign_once(&mut self) {
         let grants = self.grants.clone();
-        self.tokens.expect_join_token().times(1).returning(move |g| {
-            grants.lock().expect("grants").push(g.clone());
-            Ok(format!("lk:{}", g.identity))
-        });
+        self.tokens
+            .expect_join_token()
+            .times(1)
+            .returning(move |g| {
+                grants.lock().expect("grants").push(g.clone());
+                Ok(format!("lk:{}", g.identity))
+            });
     }
 
     /// The grants signed so far.

@@ -99,11 +99,21 @@ pub trait MediaServer: Send + Sync {
     /// The room's connected participants (roomAdmin + room).
     async fn list_participants(&self, room: &str) -> Result<Vec<MediaParticipant>, MediaError>;
     /// One connected participant. Errors: `NotFound`.
-    async fn get_participant(&self, room: &str, identity: &str) -> Result<MediaParticipant, MediaError>;
+    async fn get_participant(
+        &self,
+        room: &str,
+        identity: &str,
+    ) -> Result<MediaParticipant, MediaError>;
     /// Disconnects a participant. Errors: `NotFound`.
     async fn remove_participant(&self, room: &str, identity: &str) -> Result<(), MediaError>;
     /// Mutes (or unmutes) one published track.
-    async fn mute_track(&self, room: &str, identity: &str, track_sid: &str, muted: bool) -> Result<(), MediaError>;
+    async fn mute_track(
+        &self,
+        room: &str,
+        identity: &str,
+        track_sid: &str,
+        muted: bool,
+    ) -> Result<(), MediaError>;
     /// Rewrites a participant's metadata and/or permission.
     async fn update_participant(
         &self,

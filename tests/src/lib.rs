@@ -64,7 +64,10 @@ impl Server {
     pub fn start(backend: Backend, env: &[(&str, &str)]) -> anyhow::Result<Server> {
         let dir = tempfile::tempdir()?;
         let data_dir = dir.path().to_path_buf();
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Server::spawn(backend, data_dir, Some(dir), env)
     }
 
@@ -87,7 +90,10 @@ impl Server {
             .stderr(Stdio::inherit());
         match &backend {
             Backend::Sqlite => {
-                cmd.env("BEDRUD_DATABASE__URL", format!("sqlite://{}", data_dir.join("bedrud.db").display()));
+                cmd.env(
+                    "BEDRUD_DATABASE__URL",
+                    format!("sqlite://{}", data_dir.join("bedrud.db").display()),
+                );
             }
             Backend::Postgres(url) => {
                 cmd.env("BEDRUD_DATABASE__URL", url);
@@ -104,10 +110,10 @@ impl Server {
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("listening on") {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(line.clone());
-                    }
+                if line.contains("listening on")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(line.clone());
                 }
                 if let Ok(mut logs) = sink.lock() {
                     logs.push(line);
@@ -123,7 +129,10 @@ impl Server {
             }
         };
         let json: serde_json::Value = serde_json::from_str(&line)?;
-        let addr = json["addr"].as_str().context("listening line has no addr")?.to_string();
+        let addr = json["addr"]
+            .as_str()
+            .context("listening line has no addr")?
+            .to_string();
         Ok(Server {
             child: Some(child),
             base: format!("http://{addr}"),
@@ -159,7 +168,10 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         match &self.backend {
-            Backend::Sqlite => cmd.env("BEDRUD_DATABASE__URL", format!("sqlite://{}", self.data_dir.join("bedrud.db").display())),
+            Backend::Sqlite => cmd.env(
+                "BEDRUD_DATABASE__URL",
+                format!("sqlite://{}", self.data_dir.join("bedrud.db").display()),
+            ),
             Backend::Postgres(url) => cmd.env("BEDRUD_DATABASE__URL", url),
         };
         for (k, v) in &self.env {
@@ -206,7 +218,12 @@ impl Server {
         self.terminate()?;
         self.wait(Duration::from_secs(30))?;
         let dir = self._dir.take();
-        Server::spawn(self.backend.clone(), self.data_dir.clone(), dir, self.env.clone())
+        Server::spawn(
+            self.backend.clone(),
+            self.data_dir.clone(),
+            dir,
+            self.env.clone(),
+        )
     }
 
     /// A second server on the same database (a new data directory, same secrets).
@@ -214,7 +231,10 @@ impl Server {
         let mut env = self.env.clone();
         for file in ["jwt_secret", "session_secret"] {
             let secret = std::fs::read_to_string(self.data_dir.join(file))?;
-            env.push((format!("BEDRUD_AUTH__{}", file.to_uppercase()), secret.trim().to_string()));
+            env.push((
+                format!("BEDRUD_AUTH__{}", file.to_uppercase()),
+                secret.trim().to_string(),
+            ));
         }
         let dir = tempfile::tempdir()?;
         let data_dir = dir.path().to_path_buf();

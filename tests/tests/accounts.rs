@@ -17,7 +17,13 @@ fn post(c: &reqwest::Client, s: &Server, path: &str, body: Value) -> reqwest::Re
 
 async fn register(s: &Server, email: &str) -> Value {
     let c = client();
-    let (status, body) = send(post(&c, s, "/api/auth/register", json!({"email": email, "password": "correct horse battery", "name": "Alice"}))).await;
+    let (status, body) = send(post(
+        &c,
+        s,
+        "/api/auth/register",
+        json!({"email": email, "password": "correct horse battery", "name": "Alice"}),
+    ))
+    .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -51,17 +57,38 @@ async fn session_lifecycle(s: Server) {
     assert_eq!(reg["user"]["provider"], "local");
     assert_eq!(reg["user"]["accesses"], json!(["user"]));
     assert_eq!(reg["user"]["isActive"], true);
-    assert!(reg["user"].get("passwordHash").is_none() && reg["user"].get("password_hash").is_none());
+    assert!(
+        reg["user"].get("passwordHash").is_none() && reg["user"].get("password_hash").is_none()
+    );
 
-    let (status, login) = send(post(&c, &s, "/api/auth/login", json!({"email": "alice@example.com", "password": "correct horse battery"}))).await;
+    let (status, login) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "alice@example.com", "password": "correct horse battery"}),
+    ))
+    .await;
     assert_eq!(status, 200, "{login}");
     let access = login["tokens"]["accessToken"].clone();
     let refresh = login["tokens"]["refreshToken"].clone();
 
-    let (status, me) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&access))).await;
-    assert_eq!((status, me["email"].as_str()), (200, Some("alice@example.com")));
+    let (status, me) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&access)),
+    )
+    .await;
+    assert_eq!(
+        (status, me["email"].as_str()),
+        (200, Some("alice@example.com"))
+    );
 
-    let (status, pair) = send(post(&c, &s, "/api/auth/refresh", json!({"refresh_token": refresh}))).await;
+    let (status, pair) = send(post(
+        &c,
+        &s,
+        "/api/auth/refresh",
+        json!({"refresh_token": refresh}),
+    ))
+    .await;
     assert_eq!(status, 200, "{pair}");
     assert_eq!(pair["access_token"], pair["accessToken"]);
     assert_eq!(pair["refresh_token"], pair["refreshToken"]);
@@ -69,23 +96,60 @@ async fn session_lifecycle(s: Server) {
     assert_ne!(pair["refreshToken"], refresh);
 
     // Immediately reusing the rotated token is a lost race: 401, the session stays valid.
-    let (status, body) = send(post(&c, &s, "/api/auth/refresh", json!({"refreshToken": refresh}))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Invalid or expired refresh token")));
-    let (status, _) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&new_access))).await;
+    let (status, body) = send(post(
+        &c,
+        &s,
+        "/api/auth/refresh",
+        json!({"refreshToken": refresh}),
+    ))
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Invalid or expired refresh token"))
+    );
+    let (status, _) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&new_access)),
+    )
+    .await;
     assert_eq!(status, 200, "grace window keeps the session");
 
     // A refresh token used as an access token is refused.
-    let (status, body) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&pair["refreshToken"]))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Invalid token")));
+    let (status, body) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&pair["refreshToken"])),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Invalid token"))
+    );
 
-    let (status, body) = send(post(&c, &s, "/api/auth/logout", json!({})).header("authorization", bearer(&new_access))).await;
-    assert_eq!((status, body["message"].as_str()), (200, Some("Successfully logged out")));
+    let (status, body) = send(
+        post(&c, &s, "/api/auth/logout", json!({})).header("authorization", bearer(&new_access)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (200, Some("Successfully logged out"))
+    );
     let ok = eventually(Duration::from_secs(6), || async {
-        send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&new_access))).await.0 == 401
+        send(
+            c.get(s.url("/api/auth/me"))
+                .header("authorization", bearer(&new_access)),
+        )
+        .await
+        .0 == 401
     })
     .await;
     assert!(ok, "logged-out session refused");
-    let (status, _) = send(post(&c, &s, "/api/auth/refresh", json!({"refreshToken": pair["refreshToken"]}))).await;
+    let (status, _) = send(post(
+        &c,
+        &s,
+        "/api/auth/refresh",
+        json!({"refreshToken": pair["refreshToken"]}),
+    ))
+    .await;
     assert_eq!(status, 401);
 }
 
@@ -96,7 +160,9 @@ async fn session_lifecycle_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_lifecycle_on_postgres() {
-    let Some(url) = postgres_or_skip().await else { return };
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
     session_lifecycle(Server::start(Backend::Postgres(url), &[]).expect("start")).await;
 }
 
@@ -105,38 +171,102 @@ async fn password_change_ends_other_sessions_and_guards_apply() {
     let s = Server::start(Backend::Sqlite, &[]).expect("start");
     let c = reqwest::Client::new();
     let first = register(&s, "bob@example.com").await;
-    let (_, second) = send(post(&c, &s, "/api/auth/login", json!({"email": "bob@example.com", "password": "correct horse battery"}))).await;
+    let (_, second) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "bob@example.com", "password": "correct horse battery"}),
+    ))
+    .await;
     let a1 = first["tokens"]["accessToken"].clone();
     let a2 = second["tokens"]["accessToken"].clone();
 
     let (status, body) = send(c.put(s.url("/api/auth/password")).header("authorization", bearer(&a1)).json(&json!({"currentPassword": "wrong password here", "newPassword": "another long password"}))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("current password is incorrect")));
-    let (status, body) = send(c.put(s.url("/api/auth/password")).header("authorization", bearer(&a1)).json(&json!({"currentPassword": "correct horse battery", "newPassword": "short"}))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("New password must be at least 12 characters")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("current password is incorrect"))
+    );
+    let (status, body) = send(
+        c.put(s.url("/api/auth/password"))
+            .header("authorization", bearer(&a1))
+            .json(&json!({"currentPassword": "correct horse battery", "newPassword": "short"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("New password must be at least 12 characters"))
+    );
     let (status, body) = send(c.put(s.url("/api/auth/password")).header("authorization", bearer(&a1)).json(&json!({"currentPassword": "correct horse battery", "newPassword": "another long password"}))).await;
-    assert_eq!((status, body["message"].as_str()), (200, Some("Password updated successfully")), "{body}");
-    let (status, _) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&a1))).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (200, Some("Password updated successfully")),
+        "{body}"
+    );
+    let (status, _) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&a1)),
+    )
+    .await;
     assert_eq!(status, 200, "the current session stays");
     let ended = eventually(Duration::from_secs(6), || async {
-        send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&a2))).await.0 == 401
+        send(
+            c.get(s.url("/api/auth/me"))
+                .header("authorization", bearer(&a2)),
+        )
+        .await
+        .0 == 401
     })
     .await;
     assert!(ended, "the other session ends within 5 s");
-    let (status, _) = send(post(&c, &s, "/api/auth/login", json!({"email": "bob@example.com", "password": "another long password"}))).await;
+    let (status, _) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "bob@example.com", "password": "another long password"}),
+    ))
+    .await;
     assert_eq!(status, 200);
 
     // Guards.
     let (status, body) = send(c.get(s.url("/api/auth/me"))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Missing authorization")));
-    let (status, body) = send(c.get(s.url("/api/auth/me")).header("authorization", "Bearer not.a.jwt")).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Invalid token")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Missing authorization"))
+    );
+    let (status, body) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", "Bearer not.a.jwt"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Invalid token"))
+    );
     let cookie = format!("access_token={}", a1.as_str().expect("token"));
     let (status, _) = send(c.get(s.url("/api/auth/me")).header("cookie", &cookie)).await;
     assert_eq!(status, 200, "cookie tokens work for reads");
-    let (status, body) = send(c.put(s.url("/api/auth/me")).header("cookie", &cookie).json(&json!({"name": "Bobby"}))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Authorization header required for state-changing requests")));
-    let (status, body) = send(c.get(s.url("/api/admin/users")).header("authorization", bearer(&a1))).await;
-    assert_eq!((status, body["error"].as_str()), (403, Some("Insufficient access rights")));
+    let (status, body) = send(
+        c.put(s.url("/api/auth/me"))
+            .header("cookie", &cookie)
+            .json(&json!({"name": "Bobby"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            401,
+            Some("Authorization header required for state-changing requests")
+        )
+    );
+    let (status, body) = send(
+        c.get(s.url("/api/admin/users"))
+            .header("authorization", bearer(&a1)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("Insufficient access rights"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -144,42 +274,113 @@ async fn validation_messages_and_no_rows_on_bad_input() {
     let s = Server::start(Backend::Sqlite, &[]).expect("start");
     let c = reqwest::Client::new();
     let cases = [
-        (json!({"email": "x@example.com", "password": "correct horse battery"}), "Invalid input"),
-        (json!({"email": "Bob <bob@x.org>", "password": "correct horse battery", "name": "Bob"}), "Invalid email format"),
-        (json!({"email": "b@x.org", "password": "correct horse battery", "name": "<>"}), "Name must be at least 2 characters"),
-        (json!({"email": "b@x.org", "password": "short", "name": "Bob"}), "Password must be at least 12 characters"),
-        (json!({"email": "b@x.org", "password": "x".repeat(129), "name": "Bob"}), "Password must be at most 128 characters"),
-        (json!({"email": 5, "password": "correct horse battery", "name": "Bob"}), "Invalid input"),
+        (
+            json!({"email": "x@example.com", "password": "correct horse battery"}),
+            "Invalid input",
+        ),
+        (
+            json!({"email": "Bob <bob@x.org>", "password": "correct horse battery", "name": "Bob"}),
+            "Invalid email format",
+        ),
+        (
+            json!({"email": "b@x.org", "password": "correct horse battery", "name": "<>"}),
+            "Name must be at least 2 characters",
+        ),
+        (
+            json!({"email": "b@x.org", "password": "short", "name": "Bob"}),
+            "Password must be at least 12 characters",
+        ),
+        (
+            json!({"email": "b@x.org", "password": "x".repeat(129), "name": "Bob"}),
+            "Password must be at most 128 characters",
+        ),
+        (
+            json!({"email": 5, "password": "correct horse battery", "name": "Bob"}),
+            "Invalid input",
+        ),
     ];
     for (body, message) in cases {
         let (status, got) = send(post(&c, &s, "/api/auth/register", body.clone())).await;
-        assert_eq!((status, got["error"].as_str()), (400, Some(message)), "{body}");
+        assert_eq!(
+            (status, got["error"].as_str()),
+            (400, Some(message)),
+            "{body}"
+        );
     }
-    let (status, got) = send(c.post(s.url("/api/auth/register")).header("content-type", "application/json").body("{oops")).await;
-    assert_eq!((status, got["error"].as_str()), (400, Some("Invalid input")));
-    let (status, got) = send(post(&c, &s, "/api/auth/login", json!({"email": "nobody@example.com", "password": "whatever it is"}))).await;
-    assert_eq!((status, got["error"].as_str()), (401, Some("Invalid credentials")));
+    let (status, got) = send(
+        c.post(s.url("/api/auth/register"))
+            .header("content-type", "application/json")
+            .body("{oops"),
+    )
+    .await;
+    assert_eq!(
+        (status, got["error"].as_str()),
+        (400, Some("Invalid input"))
+    );
+    let (status, got) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "nobody@example.com", "password": "whatever it is"}),
+    ))
+    .await;
+    assert_eq!(
+        (status, got["error"].as_str()),
+        (401, Some("Invalid credentials"))
+    );
     let (status, got) = send(post(&c, &s, "/api/auth/guest-login", json!({"name": "G"}))).await;
-    assert_eq!((status, got["error"].as_str()), (400, Some("Name must be between 2 and 50 characters")));
+    assert_eq!(
+        (status, got["error"].as_str()),
+        (400, Some("Name must be between 2 and 50 characters"))
+    );
     let (status, got) = send(post(&c, &s, "/api/auth/refresh", json!({}))).await;
-    assert_eq!((status, got["error"].as_str()), (400, Some("No refresh token provided")));
+    assert_eq!(
+        (status, got["error"].as_str()),
+        (400, Some("No refresh token provided"))
+    );
     // Nothing was written: the first valid registration of b@x.org still works.
     register(&s, "b@x.org").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn guest_login_and_public_settings() {
-    let s = Server::start(Backend::Sqlite, &[("BEDRUD_AUTH__PASSKEYS_ENABLED", "false")]).expect("start");
+    let s = Server::start(
+        Backend::Sqlite,
+        &[("BEDRUD_AUTH__PASSKEYS_ENABLED", "false")],
+    )
+    .expect("start");
     let c = reqwest::Client::new();
-    let (status, body) = send(post(&c, &s, "/api/auth/guest-login", json!({"name": "  Guest <b>One</b> "}))).await;
+    let (status, body) = send(post(
+        &c,
+        &s,
+        "/api/auth/guest-login",
+        json!({"name": "  Guest <b>One</b> "}),
+    ))
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["provider"], "guest");
     assert_eq!(body["user"]["accesses"], json!(["guest"]));
     assert_eq!(body["user"]["name"], "Guest bOne/b");
-    assert!(body["user"]["email"].as_str().expect("email").ends_with("@bedrud.guest"));
+    assert!(
+        body["user"]["email"]
+            .as_str()
+            .expect("email")
+            .ends_with("@bedrud.guest")
+    );
     let access = body["tokens"]["accessToken"].clone();
-    let (status, body) = send(c.put(s.url("/api/auth/password")).header("authorization", bearer(&access)).json(&json!({"currentPassword": "x", "newPassword": "another long password"}))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("password change is only available for local accounts")));
+    let (status, body) = send(
+        c.put(s.url("/api/auth/password"))
+            .header("authorization", bearer(&access))
+            .json(&json!({"currentPassword": "x", "newPassword": "another long password"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            400,
+            Some("password change is only available for local accounts")
+        )
+    );
     let (status, settings) = send(c.get(s.url("/api/auth/settings"))).await;
     assert_eq!(status, 200);
     assert_eq!(settings["passkeysEnabled"], false);
@@ -191,47 +392,128 @@ async fn guest_login_and_public_settings() {
 async fn deactivation_and_admin(s: Server) {
     let c = reqwest::Client::new();
     let admin = register(&s, "root@example.com").await;
-    let (code, _, err) = s.cli(&["user", "promote", "--email", "root@example.com"], None).expect("cli");
+    let (code, _, err) = s
+        .cli(&["user", "promote", "--email", "root@example.com"], None)
+        .expect("cli");
     assert_eq!(code, 0, "{err}");
-    let (_, admin_login) = send(post(&c, &s, "/api/auth/login", json!({"email": "root@example.com", "password": "correct horse battery"}))).await;
+    let (_, admin_login) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "root@example.com", "password": "correct horse battery"}),
+    ))
+    .await;
     let root = admin_login["tokens"]["accessToken"].clone();
     let victim = register(&s, "victim@example.com").await;
     let victim_id = victim["user"]["id"].as_str().expect("id").to_string();
     let victim_access = victim["tokens"]["accessToken"].clone();
 
-    let (status, list) = send(c.get(s.url("/api/admin/users?q=VICTIM&sort=email&order=asc")).header("authorization", bearer(&root))).await;
+    let (status, list) = send(
+        c.get(s.url("/api/admin/users?q=VICTIM&sort=email&order=asc"))
+            .header("authorization", bearer(&root)),
+    )
+    .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["total"], 1);
     assert_eq!(list["users"][0]["email"], "victim@example.com");
-    assert!(list["users"][0]["createdAt"].as_str().expect("ts").ends_with('Z'));
-    let (status, body) = send(c.get(s.url("/api/admin/users?role=wizard")).header("authorization", bearer(&root))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("Invalid role: wizard")));
+    assert!(
+        list["users"][0]["createdAt"]
+            .as_str()
+            .expect("ts")
+            .ends_with('Z')
+    );
+    let (status, body) = send(
+        c.get(s.url("/api/admin/users?role=wizard"))
+            .header("authorization", bearer(&root)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("Invalid role: wizard"))
+    );
 
     let own = admin["user"]["id"].as_str().expect("id");
-    let (status, body) = send(c.put(s.url(&format!("/api/admin/users/{own}/status"))).header("authorization", bearer(&root)).json(&json!({"active": false}))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("Cannot change your own status")));
-    let (status, body) = send(c.put(s.url(&format!("/api/admin/users/{victim_id}/status"))).header("authorization", bearer(&root)).json(&json!({}))).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("Invalid input")), "active is required");
-    let (status, body) = send(c.put(s.url(&format!("/api/admin/users/{victim_id}/status"))).header("authorization", bearer(&root)).json(&json!({"active": false}))).await;
-    assert_eq!((status, body["message"].as_str()), (200, Some("User status updated successfully")));
+    let (status, body) = send(
+        c.put(s.url(&format!("/api/admin/users/{own}/status")))
+            .header("authorization", bearer(&root))
+            .json(&json!({"active": false})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("Cannot change your own status"))
+    );
+    let (status, body) = send(
+        c.put(s.url(&format!("/api/admin/users/{victim_id}/status")))
+            .header("authorization", bearer(&root))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("Invalid input")),
+        "active is required"
+    );
+    let (status, body) = send(
+        c.put(s.url(&format!("/api/admin/users/{victim_id}/status")))
+            .header("authorization", bearer(&root))
+            .json(&json!({"active": false})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (200, Some("User status updated successfully"))
+    );
     let refused = eventually(Duration::from_secs(6), || async {
-        let (status, _) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&victim_access))).await;
+        let (status, _) = send(
+            c.get(s.url("/api/auth/me"))
+                .header("authorization", bearer(&victim_access)),
+        )
+        .await;
         status == 401 || status == 403
     })
     .await;
     assert!(refused, "deactivation takes effect within 5 s");
-    let (status, body) = send(post(&c, &s, "/api/auth/login", json!({"email": "victim@example.com", "password": "correct horse battery"}))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("Invalid credentials")));
+    let (status, body) = send(post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "victim@example.com", "password": "correct horse battery"}),
+    ))
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("Invalid credentials"))
+    );
 
-    let (status, body) = send(c.get(s.url("/api/admin/users/not-a-uuid")).header("authorization", bearer(&root))).await;
-    assert_eq!((status, body["error"].as_str()), (404, Some("User not found")));
+    let (status, body) = send(
+        c.get(s.url("/api/admin/users/not-a-uuid"))
+            .header("authorization", bearer(&root)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("User not found"))
+    );
 
     // Survives a restart: still refused, still deactivated.
     let s = s.restart().expect("restart");
-    let (status, _) = send(c.get(s.url("/api/auth/me")).header("authorization", bearer(&victim_access))).await;
+    let (status, _) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&victim_access)),
+    )
+    .await;
     assert!(status == 401 || status == 403, "{status}");
-    let (status, detail) = send(c.get(s.url(&format!("/api/admin/users/{victim_id}"))).header("authorization", bearer(&root))).await;
-    assert_eq!((status, detail["isActive"].as_bool()), (200, Some(false)), "{detail}");
+    let (status, detail) = send(
+        c.get(s.url(&format!("/api/admin/users/{victim_id}")))
+            .header("authorization", bearer(&root)),
+    )
+    .await;
+    assert_eq!(
+        (status, detail["isActive"].as_bool()),
+        (200, Some(false)),
+        "{detail}"
+    );
     assert_eq!(detail["activeSessions"], 0);
 }
 
@@ -242,25 +524,46 @@ async fn deactivation_ends_sessions_and_survives_restart_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deactivation_ends_sessions_and_survives_restart_on_postgres() {
-    let Some(url) = postgres_or_skip().await else { return };
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
     deactivation_and_admin(Server::start(Backend::Postgres(url), &[]).expect("start")).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn revocation_through_one_instance_is_seen_by_another() {
-    let Some(url) = postgres_or_skip().await else { return };
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
     let a = Server::start(Backend::Postgres(url), &[]).expect("start a");
     let b = a.sibling().expect("start b");
     let c = reqwest::Client::new();
     let reg = register(&a, "multi@example.com").await;
     let access = reg["tokens"]["accessToken"].clone();
-    let (status, _) = send(c.get(b.url("/api/auth/me")).header("authorization", bearer(&access))).await;
-    assert_eq!(status, 200, "instance B accepts A's session (and caches it)");
-    let (status, _) = send(post(&c, &a, "/api/auth/logout", json!({})).header("authorization", bearer(&access))).await;
+    let (status, _) = send(
+        c.get(b.url("/api/auth/me"))
+            .header("authorization", bearer(&access)),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "instance B accepts A's session (and caches it)"
+    );
+    let (status, _) =
+        send(post(&c, &a, "/api/auth/logout", json!({})).header("authorization", bearer(&access)))
+            .await;
     assert_eq!(status, 200);
-    let refused = eventually(Duration::from_secs(5) + Duration::from_millis(500), || async {
-        send(c.get(b.url("/api/auth/me")).header("authorization", bearer(&access))).await.0 == 401
-    })
+    let refused = eventually(
+        Duration::from_secs(5) + Duration::from_millis(500),
+        || async {
+            send(
+                c.get(b.url("/api/auth/me"))
+                    .header("authorization", bearer(&access)),
+            )
+            .await
+            .0 == 401
+        },
+    )
     .await;
     assert!(refused, "B refuses the revoked session within 5 s");
 }
@@ -280,7 +583,9 @@ async fn concurrent_registrations(s: Server) {
     for t in tasks {
         match t.await.expect("join") {
             (200, _) => ok += 1,
-            (400, body) if body["error"] == "Unable to register with the provided details" => refused += 1,
+            (400, body) if body["error"] == "Unable to register with the provided details" => {
+                refused += 1
+            }
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -298,24 +603,53 @@ async fn fifty_concurrent_registrations_make_one_account_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_concurrent_registrations_make_one_account_on_postgres() {
-    let Some(url) = postgres_or_skip().await else { return };
-    concurrent_registrations(Server::start(Backend::Postgres(url), NO_AUTH_LIMIT).expect("start")).await;
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
+    concurrent_registrations(Server::start(Backend::Postgres(url), NO_AUTH_LIMIT).expect("start"))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_auth_limiter_answers_429_with_headers() {
-    let s = Server::start(Backend::Sqlite, &[("BEDRUD_RATE_LIMIT__AUTH_MAX_REQUESTS", "3")]).expect("start");
+    let s = Server::start(
+        Backend::Sqlite,
+        &[("BEDRUD_RATE_LIMIT__AUTH_MAX_REQUESTS", "3")],
+    )
+    .expect("start");
     let c = reqwest::Client::new();
     for i in 0..3 {
-        let r = post(&c, &s, "/api/auth/login", json!({"email": "n@x.org", "password": "whatever it is"})).send().await.expect("login");
+        let r = post(
+            &c,
+            &s,
+            "/api/auth/login",
+            json!({"email": "n@x.org", "password": "whatever it is"}),
+        )
+        .send()
+        .await
+        .expect("login");
         assert_eq!(r.status().as_u16(), 401);
         assert_eq!(r.headers()["x-ratelimit-limit"], "3");
-        assert_eq!(r.headers()["x-ratelimit-remaining"], (2 - i).to_string().as_str());
+        assert_eq!(
+            r.headers()["x-ratelimit-remaining"],
+            (2 - i).to_string().as_str()
+        );
     }
-    let r = post(&c, &s, "/api/auth/login", json!({"email": "n@x.org", "password": "whatever it is"})).send().await.expect("login");
+    let r = post(
+        &c,
+        &s,
+        "/api/auth/login",
+        json!({"email": "n@x.org", "password": "whatever it is"}),
+    )
+    .send()
+    .await
+    .expect("login");
     assert_eq!(r.status().as_u16(), 429);
     assert!(r.headers().contains_key("retry-after"));
     assert!(r.headers().contains_key("x-ratelimit-reset"));
     let body: Value = r.json().await.expect("json");
-    assert_eq!(body, json!({"error": "too many requests, please try again later"}));
+    assert_eq!(
+        body,
+        json!({"error": "too many requests, please try again later"})
+    );
 }

@@ -15,12 +15,21 @@ async fn json(resp: reqwest::Response) -> (u16, Value) {
 
 async fn health_and_ready(server: &Server) {
     let c = client();
-    let (status, body) = json(c.get(server.url("/api/health")).send().await.expect("health")).await;
+    let (status, body) = json(
+        c.get(server.url("/api/health"))
+            .send()
+            .await
+            .expect("health"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "healthy");
     assert!(body["time"].as_i64().expect("time") > 1_700_000_000);
     let (status, body) = json(c.get(server.url("/api/ready")).send().await.expect("ready")).await;
-    assert_eq!((status, body["status"].as_str(), body["livekit"].as_str()), (200, Some("ready"), Some("disabled")));
+    assert_eq!(
+        (status, body["status"].as_str(), body["livekit"].as_str()),
+        (200, Some("ready"), Some("disabled"))
+    );
     for (path, target) in [("/health", "/api/health"), ("/ready", "/api/ready")] {
         let r = c.get(server.url(path)).send().await.expect("redirect");
         assert_eq!(r.status().as_u16(), 302);
@@ -42,23 +51,35 @@ async fn serves_health_and_ready_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serves_health_and_ready_on_postgres() {
-    let Some(url) = postgres_or_skip().await else { return };
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
     let server = Server::start(Backend::Postgres(url), &[]).expect("start");
     health_and_ready(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ready_is_503_when_the_database_is_gone() {
-    let Some(url) = postgres_or_skip().await else { return };
+    let Some(url) = postgres_or_skip().await else {
+        return;
+    };
     let server = Server::start(Backend::Postgres(url.clone()), &[]).expect("start");
-    bedrud_db::testing::drop_scratch_postgres(&url).await.expect("drop database");
+    bedrud_db::testing::drop_scratch_postgres(&url)
+        .await
+        .expect("drop database");
     let c = client();
     let (status, body) = json(c.get(server.url("/api/ready")).send().await.expect("ready")).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "not_ready");
     assert_eq!(body["error"], "database unavailable");
     assert_eq!(body["livekit"], "disabled");
-    let (status, _) = json(c.get(server.url("/api/health")).send().await.expect("health")).await;
+    let (status, _) = json(
+        c.get(server.url("/api/health"))
+            .send()
+            .await
+            .expect("health"),
+    )
+    .await;
     assert_eq!(status, 200, "liveness does not depend on the database");
 }
 
@@ -66,11 +87,23 @@ async fn ready_is_503_when_the_database_is_gone() {
 async fn openapi_lists_every_mounted_api_route() {
     let server = Server::start(Backend::Sqlite, &[]).expect("start");
     let c = client();
-    let (status, doc) = json(c.get(server.url("/api/openapi.json")).send().await.expect("spec")).await;
+    let (status, doc) = json(
+        c.get(server.url("/api/openapi.json"))
+            .send()
+            .await
+            .expect("spec"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().expect("openapi").starts_with("3."));
     let paths = doc["paths"].as_object().expect("paths");
-    for p in ["/api/health", "/api/ready", "/api/auth/login", "/api/auth/register", "/api/admin/users"] {
+    for p in [
+        "/api/health",
+        "/api/ready",
+        "/api/auth/login",
+        "/api/auth/register",
+        "/api/admin/users",
+    ] {
         assert!(paths.contains_key(p), "{p} missing from the spec");
     }
     // Every documented operation is really mounted: none answers the unknown-path 404.
@@ -78,7 +111,11 @@ async fn openapi_lists_every_mounted_api_route() {
         let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000");
         for method in ops.as_object().expect("ops").keys() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let resp = c.request(m.clone(), server.url(&concrete)).send().await.expect("call");
+            let resp = c
+                .request(m.clone(), server.url(&concrete))
+                .send()
+                .await
+                .expect("call");
             let status = resp.status().as_u16();
             let body = resp.text().await.unwrap_or_default();
             assert!(
@@ -87,7 +124,11 @@ async fn openapi_lists_every_mounted_api_route() {
             );
         }
     }
-    let swagger = c.get(server.url("/api/swagger")).send().await.expect("swagger");
+    let swagger = c
+        .get(server.url("/api/swagger"))
+        .send()
+        .await
+        .expect("swagger");
     assert!(swagger.status().is_success() || swagger.status().is_redirection());
 }
 
@@ -96,20 +137,48 @@ async fn errors_are_json_and_requests_carry_ids_and_security_headers() {
     let server = Server::start(Backend::Sqlite, &[]).expect("start");
     let c = client();
     let r = c.get(server.url("/api/nope")).send().await.expect("404");
-    let id = r.headers()["x-request-id"].to_str().expect("id").to_string();
+    let id = r.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
     assert_eq!(id.len(), 36, "a new UUID");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["x-frame-options"], "DENY");
-    assert!(r.headers()["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
-    assert_eq!(json(r).await, (404, serde_json::json!({"error": "Not found"})));
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(
+        json(r).await,
+        (404, serde_json::json!({"error": "Not found"}))
+    );
 
-    let r = c.delete(server.url("/api/health")).send().await.expect("405");
+    let r = c
+        .delete(server.url("/api/health"))
+        .send()
+        .await
+        .expect("405");
     assert!(r.headers().contains_key("allow"));
-    assert_eq!(json(r).await, (405, serde_json::json!({"error": "Method not allowed"})));
+    assert_eq!(
+        json(r).await,
+        (405, serde_json::json!({"error": "Method not allowed"}))
+    );
 
-    let r = c.get(server.url("/api/health")).header("x-request-id", "trace.me-1").send().await.expect("id");
+    let r = c
+        .get(server.url("/api/health"))
+        .header("x-request-id", "trace.me-1")
+        .send()
+        .await
+        .expect("id");
     assert_eq!(r.headers()["x-request-id"], "trace.me-1");
-    let r = c.get(server.url("/api/health")).header("x-request-id", "bad id!").send().await.expect("id");
+    let r = c
+        .get(server.url("/api/health"))
+        .header("x-request-id", "bad id!")
+        .send()
+        .await
+        .expect("id");
     assert_ne!(r.headers()["x-request-id"], "bad id!");
 
     let big = "x".repeat(1024 * 1024 + 10);
@@ -120,7 +189,10 @@ async fn errors_are_json_and_requests_carry_ids_and_security_headers() {
         .send()
         .await
         .expect("413");
-    assert_eq!(json(r).await, (413, serde_json::json!({"error": "Request body too large"})));
+    assert_eq!(
+        json(r).await,
+        (413, serde_json::json!({"error": "Request body too large"}))
+    );
 
     let r = c
         .post(server.url("/api/auth/login"))
@@ -132,7 +204,10 @@ async fn errors_are_json_and_requests_carry_ids_and_security_headers() {
     assert_eq!(json(r).await.0, 400);
 
     let logs = server.logs.lock().expect("logs").join("\n");
-    assert!(logs.contains("trace.me-1"), "the request id appears in the log");
+    assert!(
+        logs.contains("trace.me-1"),
+        "the request id appears in the log"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -143,7 +218,10 @@ async fn non_api_paths_serve_the_web_app_or_explain_how_to_build_it() {
         let r = c.get(server.url(path)).send().await.expect("spa");
         assert_eq!(r.status().as_u16(), 200, "{path}");
         let body = r.text().await.expect("body");
-        assert!(body.contains("<html") || body.contains("<!doctype") || body.contains("<!DOCTYPE"), "{path}: {body}");
+        assert!(
+            body.contains("<html") || body.contains("<!doctype") || body.contains("<!DOCTYPE"),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -154,7 +232,9 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
     let addr = server.base.trim_start_matches("http://").to_string();
     let body = br#"{"email":"slow@example.com","password":"not the right password"}"#;
     let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
     write!(
         stream,
         "POST /api/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -169,7 +249,10 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_zero() {
     stream.write_all(&body[10..]).expect("second half");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("response");
-    assert!(response.starts_with("HTTP/1.1 401"), "the in-flight request completed: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "the in-flight request completed: {response}"
+    );
     assert!(response.contains("Invalid credentials"), "{response}");
     assert_eq!(server.wait(Duration::from_secs(20)).expect("exit"), Some(0));
     // New connections are refused once it is gone.

@@ -43,12 +43,12 @@ impl Db {
     /// Builds the pools for `url`, creating the SQLite file's directory when needed.
     /// Nothing is connected until first use (or [`Db::migrate`]).
     pub fn open(url: &DatabaseUrl, options: &PoolOptions) -> anyhow::Result<Db> {
-        if let DatabaseUrl::Sqlite(path) = url {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    anyhow::anyhow!("cannot create database directory {}: {e}", dir.display())
-                })?;
-            }
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                anyhow::anyhow!("cannot create database directory {}: {e}", dir.display())
+            })?;
         }
         Ok(Db {
             pools: Arc::new(Pools::build(url, options)?),

@@ -69,6 +69,7 @@ pub async fn drop_scratch_postgres(url: &str) -> anyhow::Result<()> {
         .filter(|n| n.starts_with("bedrud_t_"))
         .ok_or_else(|| anyhow::anyhow!("not a scratch database: {url}"))?;
     let mut conn = AsyncPgConnection::establish(&admin).await?;
-    conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await?;
+    conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await?;
     Ok(())
 }

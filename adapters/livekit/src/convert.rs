@@ -108,7 +108,10 @@ mod tests {
             TrackSource::ScreenShare,
             TrackSource::ScreenShareAudio,
         ] {
-            assert_eq!(track_source_from_proto(track_source_to_proto(s) as i32), Some(s));
+            assert_eq!(
+                track_source_from_proto(track_source_to_proto(s) as i32),
+                Some(s)
+            );
         }
         assert_eq!(track_source_from_proto(0), None);
         assert_eq!(track_source_from_proto(99), None);

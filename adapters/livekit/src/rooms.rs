@@ -37,7 +37,13 @@ impl LivekitRooms {
         api_secret: &str,
         skip_tls_verify: bool,
     ) -> anyhow::Result<Self> {
-        Self::with_timeout(internal_host, api_key, api_secret, skip_tls_verify, DEFAULT_TIMEOUT)
+        Self::with_timeout(
+            internal_host,
+            api_key,
+            api_secret,
+            skip_tls_verify,
+            DEFAULT_TIMEOUT,
+        )
     }
 
     /// Like [`LivekitRooms::new`] with an explicit per-call timeout.
@@ -51,8 +57,11 @@ impl LivekitRooms {
         if internal_host.trim().is_empty() || api_key.is_empty() || api_secret.is_empty() {
             return Ok(Self::disabled());
         }
-        let client = TwirpClient::new(internal_host, api_key, api_secret, skip_tls_verify, timeout)?;
-        Ok(LivekitRooms { client: Some(client) })
+        let client =
+            TwirpClient::new(internal_host, api_key, api_secret, skip_tls_verify, timeout)?;
+        Ok(LivekitRooms {
+            client: Some(client),
+        })
     }
 
     /// A media server that answers every call with `MediaError::Disabled`.
@@ -103,36 +112,62 @@ impl MediaServer for LivekitRooms {
             max_participants,
             ..Default::default()
         };
-        let _: proto::Room = self.client()?.call("CreateRoom", &request, room_create()).await?;
+        let _: proto::Room = self
+            .client()?
+            .call("CreateRoom", &request, room_create())
+            .await?;
         Ok(())
     }
 
     async fn delete_room(&self, name: &str) -> Result<(), MediaError> {
-        let request = proto::DeleteRoomRequest { room: name.to_string() };
-        let _: proto::DeleteRoomResponse = self.client()?.call("DeleteRoom", &request, room_create()).await?;
+        let request = proto::DeleteRoomRequest {
+            room: name.to_string(),
+        };
+        let _: proto::DeleteRoomResponse = self
+            .client()?
+            .call("DeleteRoom", &request, room_create())
+            .await?;
         Ok(())
     }
 
     async fn list_rooms(&self) -> Result<Vec<MediaRoom>, MediaError> {
         let request = proto::ListRoomsRequest { names: Vec::new() };
-        let reply: proto::ListRoomsResponse = self.client()?.call("ListRooms", &request, room_list()).await?;
+        let reply: proto::ListRoomsResponse = self
+            .client()?
+            .call("ListRooms", &request, room_list())
+            .await?;
         Ok(reply.rooms.into_iter().map(room_from_proto).collect())
     }
 
     async fn list_participants(&self, room: &str) -> Result<Vec<MediaParticipant>, MediaError> {
-        let request = proto::ListParticipantsRequest { room: room.to_string() };
-        let reply: proto::ListParticipantsResponse =
-            self.client()?.call("ListParticipants", &request, room_admin(room)).await?;
-        Ok(reply.participants.into_iter().map(participant_from_proto).collect())
+        let request = proto::ListParticipantsRequest {
+            room: room.to_string(),
+        };
+        let reply: proto::ListParticipantsResponse = self
+            .client()?
+            .call("ListParticipants", &request, room_admin(room))
+            .await?;
+        Ok(reply
+            .participants
+            .into_iter()
+            .map(participant_from_proto)
+            .collect())
     }
 
-    async fn get_participant(&self, room: &str, identity: &str) -> Result<MediaParticipant, MediaError> {
+    async fn get_participant(
+        &self,
+        room: &str,
+        identity: &str,
+    ) -> Result<MediaParticipant, MediaError> {
         let request = proto::RoomParticipantIdentity {
             room: room.to_string(),
             identity: identity.to_string(),
             ..Default::default()
         };
-        let reply: proto::ParticipantInfo = self.client()?.call("GetParticipant", &request, room_admin(room)).await?;
+        let reply: proto::ParticipantInfo = self
+            .client()?
+            .call("GetParticipant", &request, room_admin(room))
+            .await?;
         Ok(participant_from_proto(reply))
     }
 
@@ -142,20 +177,30 @@ impl MediaServer for LivekitRooms {
             identity: identity.to_string(),
             ..Default::default()
         };
-        let _: proto::RemoveParticipantResponse =
-            self.client()?.call("RemoveParticipant", &request, room_admin(room)).await?;
+        let _: proto::RemoveParticipantResponse = self
+            .client()?
+            .call("RemoveParticipant", &request, room_admin(room))
+            .await?;
         Ok(())
     }
 
-    async fn mute_track(&self, room: &str, identity: &str, track_sid: &str, muted: bool) -> Result<(), MediaError> {
+    async fn mute_track(
+        &self,
+        room: &str,
+        identity: &str,
+        track_sid: &str,
+        muted: bool,
+    ) -> Result<(), MediaError> {
         let request = proto::MuteRoomTrackRequest {
             room: room.to_string(),
             identity: identity.to_string(),
             track_sid: track_sid.to_string(),
             muted,
         };
-        let _: proto::MuteRoomTrackResponse =
-            self.client()?.call("MutePublishedTrack", &request, room_admin(room)).await?;
+        let _: proto::MuteRoomTrackResponse = self
+            .client()?
+            .call("MutePublishedTrack", &request, room_admin(room))
+            .await?;
         Ok(())
     }
 
@@ -174,7 +219,10 @@ impl MediaServer for LivekitRooms {
             permission: permission.as_ref().map(permission_to_proto),
             ..Default::default()
         };
-        let _: proto::ParticipantInfo = self.client()?.call("UpdateParticipant", &request, room_admin(room)).await?;
+        let _: proto::ParticipantInfo = self
+            .client()?
+            .call("UpdateParticipant", &request, room_admin(room))
+            .await?;
         Ok(())
     }
 
@@ -188,7 +236,10 @@ impl MediaServer for LivekitRooms {
             nonce: rand::random::<[u8; 16]>().to_vec(),
             ..Default::default()
         };
-        let _: proto::SendDataResponse = self.client()?.call("SendData", &request, room_admin(room)).await?;
+        let _: proto::SendDataResponse = self
+            .client()?
+            .call("SendData", &request, room_admin(room))
+            .await?;
         Ok(())
     }
 }
@@ -201,31 +252,79 @@ mod tests {
     async fn disabled_answers_disabled_everywhere() {
         let rooms = LivekitRooms::disabled();
         assert!(!rooms.is_enabled());
-        assert!(matches!(rooms.create_room("r", 5).await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.delete_room("r").await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.list_rooms().await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.list_participants("r").await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.get_participant("r", "u").await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.remove_participant("r", "u").await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.mute_track("r", "u", "TR", true).await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.update_participant("r", "u", None, None).await, Err(MediaError::Disabled)));
-        assert!(matches!(rooms.send_data("r", "system", vec![1]).await, Err(MediaError::Disabled)));
+        assert!(matches!(
+            rooms.create_room("r", 5).await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.delete_room("r").await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.list_rooms().await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.list_participants("r").await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.get_participant("r", "u").await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.remove_participant("r", "u").await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.mute_track("r", "u", "TR", true).await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.update_participant("r", "u", None, None).await,
+            Err(MediaError::Disabled)
+        ));
+        assert!(matches!(
+            rooms.send_data("r", "system", vec![1]).await,
+            Err(MediaError::Disabled)
+        ));
     }
 
     #[test]
     fn missing_settings_mean_disabled() {
         assert!(!LivekitRooms::new("", "k", "s", false).unwrap().is_enabled());
-        assert!(!LivekitRooms::new("http://127.0.0.1:1", "", "s", false).unwrap().is_enabled());
-        assert!(!LivekitRooms::new("http://127.0.0.1:1", "k", "", false).unwrap().is_enabled());
-        assert!(LivekitRooms::new("http://127.0.0.1:1", "k", "s", true).unwrap().is_enabled());
+        assert!(
+            !LivekitRooms::new("http://127.0.0.1:1", "", "s", false)
+                .unwrap()
+                .is_enabled()
+        );
+        assert!(
+            !LivekitRooms::new("http://127.0.0.1:1", "k", "", false)
+                .unwrap()
+                .is_enabled()
+        );
+        assert!(
+            LivekitRooms::new("http://127.0.0.1:1", "k", "s", true)
+                .unwrap()
+                .is_enabled()
+        );
     }
 
     #[tokio::test]
     async fn unreachable_server_is_unavailable() {
         crate::test_support::crypto();
         // Port 1 on loopback refuses connections.
-        let rooms = LivekitRooms::with_timeout("http://127.0.0.1:1", "k", "secret", false, Duration::from_secs(2))
-            .unwrap();
-        assert!(matches!(rooms.list_rooms().await, Err(MediaError::Unavailable(_))));
+        let rooms = LivekitRooms::with_timeout(
+            "http://127.0.0.1:1",
+            "k",
+            "secret",
+            false,
+            Duration::from_secs(2),
+        )
+        .unwrap();
+        assert!(matches!(
+            rooms.list_rooms().await,
+            Err(MediaError::Unavailable(_))
+        ));
     }
 }

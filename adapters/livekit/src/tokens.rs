@@ -16,7 +16,9 @@ pub struct LivekitTokens {
 
 impl std::fmt::Debug for LivekitTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LivekitTokens").field("api_key", &self.api_key).finish_non_exhaustive()
+        f.debug_struct("LivekitTokens")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,7 +56,9 @@ impl MediaTokens for LivekitTokens {
             .with_ttl(Duration::from_secs(grant.ttl_secs))
             .with_grants(grants)
             .to_jwt()
-            .map_err(|e| MediaError::Unavailable(anyhow::Error::new(e).context("sign LiveKit join token")))
+            .map_err(|e| {
+                MediaError::Unavailable(anyhow::Error::new(e).context("sign LiveKit join token"))
+            })
     }
 }
 
@@ -69,7 +73,9 @@ pub(crate) fn service_token(
         .with_ttl(ttl)
         .with_grants(grants)
         .to_jwt()
-        .map_err(|e| MediaError::Unavailable(anyhow::Error::new(e).context("sign LiveKit service token")))
+        .map_err(|e| {
+            MediaError::Unavailable(anyhow::Error::new(e).context("sign LiveKit service token"))
+        })
 }
 
 #[cfg(test)]
@@ -109,8 +115,12 @@ mod tests {
     #[test]
     fn join_token_claims_carry_the_grant() {
         crate::test_support::crypto();
-        let token = LivekitTokens::new(KEY, SECRET).join_token(&grant()).unwrap();
-        let claims = TokenVerifier::with_api_key(KEY, SECRET).verify(&token).unwrap();
+        let token = LivekitTokens::new(KEY, SECRET)
+            .join_token(&grant())
+            .unwrap();
+        let claims = TokenVerifier::with_api_key(KEY, SECRET)
+            .verify(&token)
+            .unwrap();
         assert_eq!(claims.iss, KEY);
         assert_eq!(claims.sub, "6f1c0c1e-0000-4000-8000-000000000001");
         assert_eq!(claims.name, "Ann");
@@ -124,7 +134,10 @@ mod tests {
         assert_eq!(v.can_publish, Some(true));
         assert_eq!(v.can_publish_data, Some(true));
         assert_eq!(v.can_update_own_metadata, Some(false));
-        assert_eq!(v.can_publish_sources, vec!["microphone", "camera", "screen_share", "screen_share_audio"]);
+        assert_eq!(
+            v.can_publish_sources,
+            vec!["microphone", "camera", "screen_share", "screen_share_audio"]
+        );
         assert!(!v.hidden && !v.room_admin && !v.recorder && !v.room_create && !v.room_list);
     }
 
@@ -138,9 +151,12 @@ mod tests {
         let token = LivekitTokens::new(KEY, SECRET).join_token(&g).unwrap();
         let payload = token.split('.').nth(1).unwrap();
         use base64::Engine;
-        let json: serde_json::Value =
-            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap())
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
         let video = &json["video"];
         assert_eq!(video["roomJoin"], true);
         assert_eq!(video["room"], "abc-defg-hij");
@@ -162,7 +178,9 @@ mod tests {
         g.recorder = true;
         g.ttl_secs = 600;
         let token = LivekitTokens::new(KEY, SECRET).join_token(&g).unwrap();
-        let claims = TokenVerifier::with_api_key(KEY, SECRET).verify(&token).unwrap();
+        let claims = TokenVerifier::with_api_key(KEY, SECRET)
+            .verify(&token)
+            .unwrap();
         assert!(claims.video.hidden && claims.video.room_admin && claims.video.recorder);
         assert!((599..=601).contains(&(claims.exp - claims.nbf)));
     }
@@ -170,8 +188,14 @@ mod tests {
     #[test]
     fn token_from_other_secret_does_not_verify() {
         crate::test_support::crypto();
-        let token = LivekitTokens::new(KEY, SECRET).join_token(&grant()).unwrap();
-        assert!(TokenVerifier::with_api_key(KEY, "another-secret-another-secret-xx").verify(&token).is_err());
+        let token = LivekitTokens::new(KEY, SECRET)
+            .join_token(&grant())
+            .unwrap();
+        assert!(
+            TokenVerifier::with_api_key(KEY, "another-secret-another-secret-xx")
+                .verify(&token)
+                .is_err()
+        );
     }
 
     #[test]
@@ -191,7 +215,9 @@ mod tests {
             ..Default::default()
         };
         let token = service_token(KEY, SECRET, grants.clone(), Duration::from_secs(600)).unwrap();
-        let claims = TokenVerifier::with_api_key(KEY, SECRET).verify(&token).unwrap();
+        let claims = TokenVerifier::with_api_key(KEY, SECRET)
+            .verify(&token)
+            .unwrap();
         assert_eq!(claims.video, grants);
         assert!(claims.exp - claims.nbf <= 600);
     }

@@ -82,13 +82,15 @@ impl TwirpClient {
             .await
             .map_err(|e| unavailable(anyhow::Error::new(e).context(format!("LiveKit {method}"))))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(anyhow::Error::new(e).context(format!("LiveKit {method}: read reply"))))?;
+        let body = response.bytes().await.map_err(|e| {
+            unavailable(anyhow::Error::new(e).context(format!("LiveKit {method}: read reply")))
+        })?;
         if status.is_success() {
-            return Resp::decode(body)
-                .map_err(|e| unavailable(anyhow::Error::new(e).context(format!("LiveKit {method}: decode reply"))));
+            return Resp::decode(body).map_err(|e| {
+                unavailable(
+                    anyhow::Error::new(e).context(format!("LiveKit {method}: decode reply")),
+                )
+            });
         }
         Err(error_from_reply(method, status, &body))
     }
@@ -134,10 +136,22 @@ mod tests {
 
     #[test]
     fn base_urls_are_normalized() {
-        assert_eq!(normalize_base("ws://127.0.0.1:7880/"), "http://127.0.0.1:7880");
-        assert_eq!(normalize_base("wss://lk.example.com"), "https://lk.example.com");
-        assert_eq!(normalize_base("http://127.0.0.1:7880"), "http://127.0.0.1:7880");
-        assert_eq!(normalize_base("https://lk.example.com/base//"), "https://lk.example.com/base");
+        assert_eq!(
+            normalize_base("ws://127.0.0.1:7880/"),
+            "http://127.0.0.1:7880"
+        );
+        assert_eq!(
+            normalize_base("wss://lk.example.com"),
+            "https://lk.example.com"
+        );
+        assert_eq!(
+            normalize_base("http://127.0.0.1:7880"),
+            "http://127.0.0.1:7880"
+        );
+        assert_eq!(
+            normalize_base("https://lk.example.com/base//"),
+            "https://lk.example.com/base"
+        );
     }
 
     #[test]

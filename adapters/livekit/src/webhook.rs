@@ -23,7 +23,9 @@ pub struct LivekitWebhooks {
 
 impl std::fmt::Debug for LivekitWebhooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LivekitWebhooks").field("api_key", &self.api_key).finish_non_exhaustive()
+        f.debug_struct("LivekitWebhooks")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,7 +53,9 @@ impl WebhookVerifier for LivekitWebhooks {
         let claims = TokenVerifier::with_api_key(&self.api_key, &self.api_secret)
             .verify(token)
             .map_err(|_| WebhookError::BadSignature)?;
-        let claimed = BASE64.decode(claims.sha256.trim()).map_err(|_| WebhookError::BadSignature)?;
+        let claimed = BASE64
+            .decode(claims.sha256.trim())
+            .map_err(|_| WebhookError::BadSignature)?;
         let actual = Sha256::digest(body.as_bytes());
         // ct_eq on slices of different lengths is false without leaking where they differ.
         if !bool::from(claimed.as_slice().ct_eq(actual.as_slice())) {
@@ -77,7 +81,8 @@ fn parse_event(body: &str) -> Result<WebhookEvent, WebhookError> {
         Err(strict) => {
             // A newer LiveKit may send enum values this protocol version does not know; the
             // fields we read are plain strings and bools, so read them directly instead.
-            let value: serde_json::Value = serde_json::from_str(body).map_err(|_| WebhookError::BadPayload)?;
+            let value: serde_json::Value =
+                serde_json::from_str(body).map_err(|_| WebhookError::BadPayload)?;
             let event = from_json(&value).ok_or(WebhookError::BadPayload)?;
             tracing::debug!(error = %strict, "webhook body read leniently");
             event
@@ -128,7 +133,10 @@ fn from_json(value: &serde_json::Value) -> Option<WebhookEvent> {
     };
     let room = object("room")?;
     let participant = object("participant")?;
-    let hidden = match participant.and_then(|p| p.get("permission")).and_then(|p| p.get("hidden")) {
+    let hidden = match participant
+        .and_then(|p| p.get("permission"))
+        .and_then(|p| p.get("hidden"))
+    {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::Bool(b)) => *b,
         Some(_) => return None,
@@ -153,7 +161,8 @@ mod tests {
 
     fn sign(key: &str, secret: &str, body: &str) -> String {
         crate::test_support::crypto();
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
         AccessToken::with_api_key(key, secret)
             .with_ttl(Duration::from_secs(300))
             .with_sha256(&hash)
@@ -214,6 +223,17 @@ mod tests {
     }
 
     #[test]
+    fn livekit_bodies_take_the_typed_path() {
+        // Both casings, enum names and 64-bit strings go through the protobuf JSON mapping.
+        for body in [CAMEL, SNAKE] {
+            let event: proto::WebhookEvent = serde_json::from_str(body).unwrap();
+            assert!(event.participant.is_some());
+        }
+        let event: proto::WebhookEvent = serde_json::from_str(CAMEL).unwrap();
+        assert_eq!(event.created_at, 1_700_000_002);
+    }
+
+    #[test]
     fn room_event_without_participant() {
         let body = r#"{"event":"room_finished","room":{"name":"r1"},"roomEndReason":"ROOM_END_REASON_UNKNOWN"}"#;
         let event = verifier().verify(body, &sign(KEY, SECRET, body)).unwrap();
@@ -235,26 +255,41 @@ mod tests {
     #[test]
     fn wrong_secret_is_bad_signature() {
         let auth = sign(KEY, "another-secret-another-secret-0123456", CAMEL);
-        assert!(matches!(verifier().verify(CAMEL, &auth), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verifier().verify(CAMEL, &auth),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
     fn wrong_issuer_is_bad_signature() {
         let auth = sign("APIother", SECRET, CAMEL);
-        assert!(matches!(verifier().verify(CAMEL, &auth), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verifier().verify(CAMEL, &auth),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
     fn wrong_body_hash_is_bad_signature() {
         let auth = sign(KEY, SECRET, CAMEL);
         let tampered = CAMEL.replace("u-1", "u-2");
-        assert!(matches!(verifier().verify(&tampered, &auth), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verifier().verify(&tampered, &auth),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
     fn missing_or_garbage_token_is_bad_signature() {
         for auth in ["", "Bearer ", "Bearer not.a.jwt", "garbage"] {
-            assert!(matches!(verifier().verify(CAMEL, auth), Err(WebhookError::BadSignature)), "{auth:?}");
+            assert!(
+                matches!(
+                    verifier().verify(CAMEL, auth),
+                    Err(WebhookError::BadSignature)
+                ),
+                "{auth:?}"
+            );
         }
     }
 
@@ -262,18 +297,25 @@ mod tests {
     fn token_without_sha256_is_bad_signature() {
         crate::test_support::crypto();
         let auth = AccessToken::with_api_key(KEY, SECRET).to_jwt().unwrap();
-        assert!(matches!(verifier().verify(CAMEL, &auth), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verifier().verify(CAMEL, &auth),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
     fn expired_token_is_bad_signature() {
         crate::test_support::crypto();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as usize;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as usize;
         let claims = livekit_api::access_token::Claims {
             iss: KEY.into(),
             nbf: now - 7200,
             exp: now - 3600,
-            sha256: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(CAMEL.as_bytes())),
+            sha256: base64::engine::general_purpose::STANDARD
+                .encode(Sha256::digest(CAMEL.as_bytes())),
             ..Default::default()
         };
         let auth = jsonwebtoken::encode(
@@ -282,7 +324,10 @@ mod tests {
             &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
         )
         .unwrap();
-        assert!(matches!(verifier().verify(CAMEL, &auth), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verifier().verify(CAMEL, &auth),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
@@ -293,7 +338,10 @@ mod tests {
             LivekitWebhooks::new(KEY, ""),
             LivekitWebhooks::new("", ""),
         ] {
-            assert!(matches!(v.verify(CAMEL, &auth), Err(WebhookError::NotConfigured)));
+            assert!(matches!(
+                v.verify(CAMEL, &auth),
+                Err(WebhookError::NotConfigured)
+            ));
         }
     }
 
@@ -310,7 +358,13 @@ mod tests {
             r#"{"event":"participant_joined","participant":{"identity":7}}"#,
         ] {
             let auth = sign(KEY, SECRET, body);
-            assert!(matches!(verifier().verify(body, &auth), Err(WebhookError::BadPayload)), "{body:?}");
+            assert!(
+                matches!(
+                    verifier().verify(body, &auth),
+                    Err(WebhookError::BadPayload)
+                ),
+                "{body:?}"
+            );
         }
     }
 

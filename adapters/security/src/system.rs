@@ -29,7 +29,9 @@ impl IdSource for OsRandom {
             return String::new();
         }
         let mut rng = rand::rng();
-        (0..len).map(|_| chars[rng.random_range(0..chars.len())]).collect()
+        (0..len)
+            .map(|_| chars[rng.random_range(0..chars.len())])
+            .collect()
     }
 
     fn random_bytes(&self, len: usize) -> Vec<u8> {

@@ -56,7 +56,9 @@ fn the_whole_publish_table() {
                             let by_mode = mode == RoomMode::Standard
                                 || role != RoomRole::Participant
                                 || on_stage;
-                            let ctx = format!("{mode:?} {role:?} stage={on_stage} a={audio} v={video} c={chat}");
+                            let ctx = format!(
+                                "{mode:?} {role:?} stage={on_stage} a={audio} v={video} c={chat}"
+                            );
                             assert_eq!(p.can_publish, by_mode && (audio || video), "{ctx}");
                             assert_eq!(p.can_publish_sources, allowed_sources(&s), "{ctx}");
                             assert_eq!(p.can_publish_data, chat, "{ctx}");
@@ -64,7 +66,10 @@ fn the_whole_publish_table() {
                             assert!(!p.can_update_metadata, "{ctx}");
                             assert!(!p.hidden, "{ctx}");
                             // Never "publish everything" by accident.
-                            assert!(!(p.can_publish && p.can_publish_sources.is_empty()), "{ctx}");
+                            assert!(
+                                !(p.can_publish && p.can_publish_sources.is_empty()),
+                                "{ctx}"
+                            );
                         }
                     }
                 }
@@ -76,12 +81,24 @@ fn the_whole_publish_table() {
 #[test]
 fn webinar_audience_cannot_publish_but_stage_can() {
     let s = RoomSettings::default();
-    let audience = permission(&s, RoomMode::Webinar, standing(RoomRole::Participant, false));
+    let audience = permission(
+        &s,
+        RoomMode::Webinar,
+        standing(RoomRole::Participant, false),
+    );
     assert!(!audience.can_publish);
     assert!(audience.can_publish_data);
-    let staged = permission(&s, RoomMode::Broadcast, standing(RoomRole::Participant, true));
+    let staged = permission(
+        &s,
+        RoomMode::Broadcast,
+        standing(RoomRole::Participant, true),
+    );
     assert!(staged.can_publish);
-    let moderator = permission(&s, RoomMode::Broadcast, standing(RoomRole::Moderator, false));
+    let moderator = permission(
+        &s,
+        RoomMode::Broadcast,
+        standing(RoomRole::Moderator, false),
+    );
     assert!(moderator.can_publish);
 }
 
@@ -92,7 +109,10 @@ fn roles_come_from_admin_id_and_the_row() {
     let mut mod_row = row(&r.id, "m");
     mod_row.is_moderator = true;
     assert_eq!(RoomRole::of(&r, "m", Some(&mod_row)), RoomRole::Moderator);
-    assert_eq!(RoomRole::of(&r, "p", Some(&row(&r.id, "p"))), RoomRole::Participant);
+    assert_eq!(
+        RoomRole::of(&r, "p", Some(&row(&r.id, "p"))),
+        RoomRole::Participant
+    );
     assert_eq!(RoomRole::of(&r, "p", None), RoomRole::Participant);
 
     // admin_id falls back to the creator; a reassigned admin replaces the creator.
@@ -101,7 +121,10 @@ fn roles_come_from_admin_id_and_the_row() {
     assert_eq!(RoomRole::of(&legacy, "owner", None), RoomRole::Admin);
     let mut reassigned = room("abc", "owner");
     reassigned.admin_id = "other".into();
-    assert_eq!(RoomRole::of(&reassigned, "owner", None), RoomRole::Participant);
+    assert_eq!(
+        RoomRole::of(&reassigned, "owner", None),
+        RoomRole::Participant
+    );
     assert_eq!(RoomRole::of(&reassigned, "other", None), RoomRole::Admin);
 
     let mut staged = row(&r.id, "p");

@@ -120,7 +120,11 @@ impl Rooms {
             deleted_at: None,
         };
 
-        let attempts = if chosen.is_some() { 1 } else { 1 + NAME_RETRIES };
+        let attempts = if chosen.is_some() {
+            1
+        } else {
+            1 + NAME_RETRIES
+        };
         for _ in 0..attempts {
             template.id = self.ports.ids.uuid();
             template.name = match &chosen {
@@ -128,12 +132,20 @@ impl Rooms {
                 None => generate_room_name(self.ports.ids.as_ref()),
             };
             let creator = creator_row(&template);
-            match self.ports.rooms.create(template.clone(), creator, cap).await {
+            match self
+                .ports
+                .rooms
+                .create(template.clone(), creator, cap)
+                .await
+            {
                 Ok(RoomCreation::Created(room)) => {
                     let synced = self
                         .ports
                         .media
-                        .create_room(&room.name, u32::try_from(room.max_participants).unwrap_or(0))
+                        .create_room(
+                            &room.name,
+                            u32::try_from(room.max_participants).unwrap_or(0),
+                        )
                         .await;
                     return Ok(CreatedRoom {
                         room,

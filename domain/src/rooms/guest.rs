@@ -69,7 +69,11 @@ impl Rooms {
     /// long (max 50 characters)`; 403 `Guest login is currently disabled`; 404 `Room
     /// not found`; 403 `This room is private`; 410 `room is no longer active`; 403 `you
     /// are banned from this room` · `Account is deactivated` · `room is full`; 502.
-    pub async fn guest_join(&self, input: GuestJoin, client: &ClientInfo) -> DomainResult<GuestJoined> {
+    pub async fn guest_join(
+        &self,
+        input: GuestJoin,
+        client: &ClientInfo,
+    ) -> DomainResult<GuestJoined> {
         let name = sanitize_name(&input.guest_name);
         if name.is_empty() {
             return Err(DomainError::invalid("Guest name is required"));
@@ -80,7 +84,12 @@ impl Rooms {
             ));
         }
         let runtime = self.ports.settings.get().await?;
-        if !self.sessions.policy().effective(&runtime).guest_login_enabled {
+        if !self
+            .sessions
+            .policy()
+            .effective(&runtime)
+            .guest_login_enabled
+        {
             return Err(DomainError::forbidden("Guest login is currently disabled"));
         }
         let identity = input.identity.as_str();

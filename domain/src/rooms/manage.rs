@@ -6,8 +6,7 @@ use std::time::Duration;
 use bedrud_ports::{MediaError, Room, StoreError};
 
 use super::{
-    INSUFFICIENT_PERMISSIONS, ROOM_NOT_FOUND, Rooms, SettingsInput, forbid_guests,
-    unarchived_room,
+    INSUFFICIENT_PERMISSIONS, ROOM_NOT_FOUND, Rooms, SettingsInput, forbid_guests, unarchived_room,
 };
 use crate::error::{DomainError, DomainResult};
 use crate::grants::{Standing, permission};
@@ -48,7 +47,11 @@ impl Rooms {
     /// (via [`Rooms::teardown`]), `None` when it was already archived (idempotent).
     /// Errors: 403 guests; 404 `Room not found`; 403 `Only the room creator can delete
     /// this room`.
-    pub async fn delete(&self, caller: &Principal, room_id: &str) -> DomainResult<Option<RoomTeardown>> {
+    pub async fn delete(
+        &self,
+        caller: &Principal,
+        room_id: &str,
+    ) -> DomainResult<Option<RoomTeardown>> {
         forbid_guests(caller)?;
         let room = self
             .ports
@@ -64,7 +67,12 @@ impl Rooms {
         if room.is_archived() {
             return Ok(None);
         }
-        if !self.ports.rooms.archive(&room.id, self.ports.clock.now()).await? {
+        if !self
+            .ports
+            .rooms
+            .archive(&room.id, self.ports.clock.now())
+            .await?
+        {
             return Err(DomainError::not_found(ROOM_NOT_FOUND));
         }
         Ok(Some(RoomTeardown {
@@ -101,7 +109,10 @@ impl Rooms {
         let max_participants = match change.max_participants {
             None => before.max_participants,
             Some(n) => {
-                let limit = self.policy.limits(&self.ports.settings.get().await?).max_participants;
+                let limit = self
+                    .policy
+                    .limits(&self.ports.settings.get().await?)
+                    .max_participants;
                 if n < 0 || n > i64::from(limit) {
                     return Err(DomainError::invalid(format!(
                         "maxParticipants must be between 0 and {limit}"
@@ -152,7 +163,11 @@ impl Rooms {
 
     /// Sends every connected, visible participant their permission under the room's
     /// new settings (best effort).
-    async fn push_permissions(&self, room: &Room, errors: &mut Vec<MediaError>) -> DomainResult<()> {
+    async fn push_permissions(
+        &self,
+        room: &Room,
+        errors: &mut Vec<MediaError>,
+    ) -> DomainResult<()> {
         let connected = match self.ports.media.list_participants(&room.name).await {
             Ok(list) => list,
             Err(e) => {
@@ -163,7 +178,11 @@ impl Rooms {
         let rows = self.ports.participants.list(&room.id).await?;
         for p in connected.iter().filter(|p| !p.hidden) {
             let row = rows.iter().find(|r| r.identity == p.identity);
-            let perm = permission(&room.settings, room.mode, Standing::of(room, &p.identity, row));
+            let perm = permission(
+                &room.settings,
+                room.mode,
+                Standing::of(room, &p.identity, row),
+            );
             let result = self
                 .ports
                 .media

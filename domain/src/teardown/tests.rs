@@ -66,9 +66,7 @@ fn message_then_delay_then_delete() {
 fn failures_are_reported_and_do_not_stop_the_delete() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut media = MockMediaServer::new();
-    media
-        .expect_send_data()
-        .returning(|_, _, _| Err(lk_down()));
+    media.expect_send_data().returning(|_, _, _| Err(lk_down()));
     media
         .expect_delete_room()
         .times(1)

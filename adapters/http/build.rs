@@ -32,7 +32,9 @@ fn main() {
 
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let frontend = manifest_dir.join("../../frontend");
-    let custom_dist = std::env::var("BEDRUD_FRONTEND_DIST").ok().filter(|d| !d.is_empty());
+    let custom_dist = std::env::var("BEDRUD_FRONTEND_DIST")
+        .ok()
+        .filter(|d| !d.is_empty());
     let dist = match &custom_dist {
         Some(dir) => PathBuf::from(dir),
         None => frontend.join("dist"),
@@ -78,7 +80,10 @@ fn build_web_app(frontend: &Path, dist: &Path) {
     let built = std::fs::metadata(dist.join("index.html"))
         .and_then(|m| m.modified())
         .ok();
-    let sources = SOURCES.iter().filter_map(|s| newest(&frontend.join(s))).max();
+    let sources = SOURCES
+        .iter()
+        .filter_map(|s| newest(&frontend.join(s)))
+        .max();
     if built.is_some() && built >= sources {
         return;
     }

@@ -22,6 +22,8 @@ pub mod validation;
 #[cfg(test)]
 mod room_testkit;
 #[cfg(test)]
+mod send_checks;
+#[cfg(test)]
 mod testkit;
 
 pub use accounts::{

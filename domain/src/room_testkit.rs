@@ -136,11 +136,6 @@ impl RoomMocks {
             });
     }
 
-    /// The grants signed so far.
-    pub fn signed(&self) -> Vec<JoinGrant> {
-        self.grants.lock().expect("grants").clone()
-    }
-
     /// Wires the mocks into ports; ids come from [`SeqIds`].
     pub fn ports(self) -> (RoomPorts, Arc<Mutex<Vec<JoinGrant>>>) {
         let ports = RoomPorts {

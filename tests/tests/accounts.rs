@@ -653,3 +653,96 @@ async fn the_auth_limiter_answers_429_with_headers() {
         json!({"error": "too many requests, please try again later"})
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_refreshes_of_one_token_exactly_one_wins() {
+    let s = Server::start(Backend::Sqlite, NO_AUTH_LIMIT).expect("start");
+    let reg = register(&s, "twice@example.com").await;
+    let refresh = reg["tokens"]["refreshToken"].clone();
+    let c = reqwest::Client::new();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let req = post(
+                &c,
+                &s,
+                "/api/auth/refresh",
+                json!({"refreshToken": refresh}),
+            );
+            tokio::spawn(async move { send(req).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.expect("join");
+        match status {
+            200 => winners.push(body),
+            401 => assert_eq!(body["error"], "Invalid or expired refresh token"),
+            other => panic!("unexpected {other} {body}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one refresh wins");
+    // The session survived the race: the winner's tokens work.
+    let (status, _) = send(
+        c.get(s.url("/api/auth/me"))
+            .header("authorization", bearer(&winners[0]["accessToken"])),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+/// Forged tokens: `alg: none`, a wrong key, a tampered payload, an expired token.
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_and_wrong_algorithm_tokens_are_refused() {
+    use base64::Engine;
+    let s = Server::start(Backend::Sqlite, &[]).expect("start");
+    let reg = register(&s, "forge@example.com").await;
+    let good = reg["tokens"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = good.split('.').collect();
+    let payload: Value =
+        serde_json::from_slice(&b64.decode(parts[1]).expect("b64")).expect("claims");
+    let none_header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let rs_header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let mut elevated = payload.clone();
+    elevated["accesses"] = json!(["superadmin"]);
+    let mut expired = payload.clone();
+    expired["exp"] = json!(1_000_000_000);
+    let forged = [
+        format!("{none_header}.{}.", parts[1]),
+        format!("{rs_header}.{}.{}", parts[1], parts[2]),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            b64.encode(elevated.to_string()),
+            parts[2]
+        ),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            b64.encode(expired.to_string()),
+            parts[2]
+        ),
+        format!("{}.{}.{}", parts[0], parts[1], b64.encode([7u8; 32])),
+    ];
+    let c = reqwest::Client::new();
+    for token in forged {
+        let (status, body) = send(
+            c.get(s.url("/api/auth/me"))
+                .header("authorization", format!("Bearer {token}")),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("Invalid token")),
+            "{token}"
+        );
+    }
+    let (status, _) = send(c.get(s.url("/api/auth/me")).header("authorization", good)).await;
+    assert_eq!(
+        status, 200,
+        "a raw JWT without the Bearer prefix is accepted"
+    );
+}

@@ -276,8 +276,7 @@ fn muted_sids(action: ModerationAction) -> Vec<String> {
     let moderation = build(m);
     let out = block_on(moderation.act(&caller("owner"), "r-abc", "t", action)).expect("ok");
     assert_eq!(out.status, ModerationStatus::Success);
-    let sids = sids.lock().expect("log").clone();
-    sids
+    sids.lock().expect("log").clone()
 }
 
 #[test]

@@ -204,8 +204,8 @@ impl AuthApi {
 
     /// The caller's account.
     #[oai(path = "/me", method = "get", operation_id = "getMe")]
-    async fn me(&self, caller: Caller, services: Data<&Arc<Services>>) -> Json<UserDto> {
-        Json(UserDto::from(&services.accounts.me(&caller.0)))
+    async fn me(&self, caller: Caller, services: Data<&Arc<Services>>) -> ApiResult<Json<UserDto>> {
+        Ok(Json(UserDto::from(&services.accounts.me(&caller.0))))
     }
 
     /// Updates the caller's name and, for local/passkey accounts, email.

@@ -2,6 +2,8 @@
 //! SQLite or a fresh PostgreSQL database, talk to it over HTTP, stop it with a signal.
 #![forbid(unsafe_code)]
 
+pub mod fake_livekit;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

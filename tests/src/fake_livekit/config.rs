@@ -71,7 +71,10 @@ fn yaml_text(v: serde_yaml::Value) -> String {
         serde_yaml::Value::String(s) => s,
         serde_yaml::Value::Number(n) => n.to_string(),
         serde_yaml::Value::Bool(b) => b.to_string(),
-        other => serde_yaml::to_string(&other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(&other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -107,7 +110,10 @@ mod tests {
         assert_eq!(c.keys.get("APIabc").map(String::as_str), Some("s3cret"));
         assert_eq!(c.keys.get("12345").map(String::as_str), Some("other"));
         assert_eq!(c.webhook_api_key.as_deref(), Some("APIabc"));
-        assert_eq!(c.webhook_urls, vec!["http://127.0.0.1:8090/api/livekit/webhook"]);
+        assert_eq!(
+            c.webhook_urls,
+            vec!["http://127.0.0.1:8090/api/livekit/webhook"]
+        );
     }
 
     #[test]

@@ -50,7 +50,11 @@ impl Model {
     fn with_count(state: &RoomState) -> proto::Room {
         let mut room = state.room.clone();
         room.num_participants = state.participants.len() as u32;
-        room.num_publishers = state.participants.iter().filter(|p| !p.tracks.is_empty()).count() as u32;
+        room.num_publishers = state
+            .participants
+            .iter()
+            .filter(|p| !p.tracks.is_empty())
+            .count() as u32;
         room
     }
 
@@ -69,7 +73,13 @@ impl Model {
             creation_time_ms: now() * 1000,
             ..Default::default()
         };
-        self.rooms.insert(name.to_string(), RoomState { room, ..Default::default() });
+        self.rooms.insert(
+            name.to_string(),
+            RoomState {
+                room,
+                ..Default::default()
+            },
+        );
         true
     }
 
@@ -96,12 +106,14 @@ impl Model {
     }
 
     /// Test set-up: a participant connects (the room opens when needed).
-    pub fn join(&mut self, room: &str, spec: &FakeParticipant) -> (proto::ParticipantInfo, Vec<Change>) {
+    pub fn join(
+        &mut self,
+        room: &str,
+        spec: &FakeParticipant,
+    ) -> (proto::ParticipantInfo, Vec<Change>) {
         let mut changes = Vec::new();
         if self.open(room) {
-            if let Some(r) = self.room(room) {
-                changes.push(Change::RoomStarted(r));
-            }
+            changes.extend(self.room(room).map(Change::RoomStarted));
         }
         let sid = self.sid("PA");
         let tracks: Vec<proto::TrackInfo> = spec
@@ -110,7 +122,9 @@ impl Model {
             .map(|t| {
                 let source = source_from_name(&t.source);
                 let kind = match source {
-                    proto::TrackSource::Microphone | proto::TrackSource::ScreenShareAudio => proto::TrackType::Audio,
+                    proto::TrackSource::Microphone | proto::TrackSource::ScreenShareAudio => {
+                        proto::TrackType::Audio
+                    }
                     _ => proto::TrackType::Video,
                 };
                 proto::TrackInfo {
@@ -163,14 +177,21 @@ impl Model {
         let Some(state) = self.rooms.get_mut(room) else {
             return Vec::new();
         };
-        let Some(pos) = state.participants.iter().position(|p| p.identity == identity) else {
+        let Some(pos) = state
+            .participants
+            .iter()
+            .position(|p| p.identity == identity)
+        else {
             return Vec::new();
         };
         let gone = state.participants.remove(pos);
         vec![Change::Left(Self::with_count(state), gone)]
     }
 
-    pub fn create_room(&mut self, req: proto::CreateRoomRequest) -> Result<(proto::Room, Vec<Change>), TwirpError> {
+    pub fn create_room(
+        &mut self,
+        req: proto::CreateRoomRequest,
+    ) -> Result<(proto::Room, Vec<Change>), TwirpError> {
         if req.name.is_empty() {
             return Err(TwirpError::invalid("room name is required"));
         }
@@ -186,11 +207,18 @@ impl Model {
             state.room.metadata = req.metadata;
         }
         let room = Self::with_count(state);
-        let changes = if created { vec![Change::RoomStarted(room.clone())] } else { Vec::new() };
+        let changes = if created {
+            vec![Change::RoomStarted(room.clone())]
+        } else {
+            Vec::new()
+        };
         Ok((room, changes))
     }
 
-    pub fn delete_room(&mut self, req: proto::DeleteRoomRequest) -> Result<(proto::DeleteRoomResponse, Vec<Change>), TwirpError> {
+    pub fn delete_room(
+        &mut self,
+        req: proto::DeleteRoomRequest,
+    ) -> Result<(proto::DeleteRoomResponse, Vec<Change>), TwirpError> {
         self.room_mut(&req.room)?;
         let mut changes = Vec::new();
         if let Some(state) = self.rooms.remove(&req.room) {
@@ -224,7 +252,10 @@ impl Model {
         })
     }
 
-    pub fn get_participant(&mut self, req: proto::RoomParticipantIdentity) -> Result<proto::ParticipantInfo, TwirpError> {
+    pub fn get_participant(
+        &mut self,
+        req: proto::RoomParticipantIdentity,
+    ) -> Result<proto::ParticipantInfo, TwirpError> {
         let state = self.room_mut(&req.room)?;
         Ok(Self::participant_mut(state, &req.identity)?.clone())
     }
@@ -239,7 +270,10 @@ impl Model {
         Ok((proto::RemoveParticipantResponse::default(), changes))
     }
 
-    pub fn mute_track(&mut self, req: proto::MuteRoomTrackRequest) -> Result<proto::MuteRoomTrackResponse, TwirpError> {
+    pub fn mute_track(
+        &mut self,
+        req: proto::MuteRoomTrackRequest,
+    ) -> Result<proto::MuteRoomTrackResponse, TwirpError> {
         let state = self.room_mut(&req.room)?;
         let participant = Self::participant_mut(state, &req.identity)?;
         let track = participant
@@ -273,7 +307,10 @@ impl Model {
         Ok(participant.clone())
     }
 
-    pub fn send_data(&mut self, req: proto::SendDataRequest) -> Result<proto::SendDataResponse, TwirpError> {
+    pub fn send_data(
+        &mut self,
+        req: proto::SendDataRequest,
+    ) -> Result<proto::SendDataResponse, TwirpError> {
         let state = self.room_mut(&req.room)?;
         state.data.push(req);
         Ok(proto::SendDataResponse::default())

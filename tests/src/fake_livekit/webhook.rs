@@ -24,7 +24,12 @@ pub fn sign_webhook(api_key: &str, api_secret: &str, body: &str) -> anyhow::Resu
 
 /// POSTs a signed webhook `body` to `url` the way LiveKit does (raw JWT in `Authorization`,
 /// `Content-Type: application/webhook+json`).
-pub async fn post_webhook(url: &str, api_key: &str, api_secret: &str, body: &str) -> anyhow::Result<reqwest::Response> {
+pub async fn post_webhook(
+    url: &str,
+    api_key: &str,
+    api_secret: &str,
+    body: &str,
+) -> anyhow::Result<reqwest::Response> {
     let token = sign_webhook(api_key, api_secret, body)?;
     let response = reqwest::Client::new()
         .post(url)
@@ -39,7 +44,11 @@ pub async fn post_webhook(url: &str, api_key: &str, api_secret: &str, body: &str
 
 /// A webhook event (`room_started`, `participant_joined`, …) about `room` and maybe a
 /// participant.
-pub fn webhook_event(event: &str, room: &str, participant: Option<proto::ParticipantInfo>) -> proto::WebhookEvent {
+pub fn webhook_event(
+    event: &str,
+    room: &str,
+    participant: Option<proto::ParticipantInfo>,
+) -> proto::WebhookEvent {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -65,7 +74,12 @@ pub fn webhook_body(event: &proto::WebhookEvent) -> anyhow::Result<String> {
 fn rand_id() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default());
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
     h.finish()
 }
 
@@ -98,7 +112,11 @@ impl Sender {
                     };
                     lock(&task_log).push(WebhookDelivery {
                         event: event.event.clone(),
-                        room: event.room.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+                        room: event
+                            .room
+                            .as_ref()
+                            .map(|r| r.name.clone())
+                            .unwrap_or_default(),
                         identity: event.participant.as_ref().map(|p| p.identity.clone()),
                         status,
                     });
@@ -106,7 +124,12 @@ impl Sender {
                 task_pending.done();
             }
         });
-        Sender { urls, tx, pending, log }
+        Sender {
+            urls,
+            tx,
+            pending,
+            log,
+        }
     }
 
     /// Also deliver to `url`.
@@ -138,7 +161,10 @@ impl Sender {
         let deadline = tokio::time::Instant::now() + timeout;
         while self.pending.get() > 0 {
             if tokio::time::Instant::now() > deadline {
-                anyhow::bail!("{} webhook(s) still pending after {timeout:?}", self.pending.get());
+                anyhow::bail!(
+                    "{} webhook(s) still pending after {timeout:?}",
+                    self.pending.get()
+                );
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -151,7 +177,11 @@ impl Sender {
     }
 }
 
-fn event_for(kind: &str, room: proto::Room, participant: Option<proto::ParticipantInfo>) -> proto::WebhookEvent {
+fn event_for(
+    kind: &str,
+    room: proto::Room,
+    participant: Option<proto::ParticipantInfo>,
+) -> proto::WebhookEvent {
     let mut event = webhook_event(kind, &room.name, participant);
     event.room = Some(room);
     event

@@ -4,9 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bedrud_db::{Db, PoolOptions};
-use bedrud_domain::{Accounts, Admin, AuthPolicy, Sessions};
+use bedrud_domain::{
+    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, RoomPolicy, RoomPorts,
+    Rooms, Sessions,
+};
 use bedrud_http::{HttpConfig, RateLimit, Services};
-use bedrud_ports::{Clock, IdSource};
+use bedrud_livekit::{LivekitRooms, LivekitTokens, LivekitWebhooks};
+use bedrud_ports::{Clock, IdSource, MediaServer};
 use bedrud_security::{Argon2Hasher, JwtCodec, OsRandom, SystemClock};
 
 use crate::config::{Config, OAuthProviderConfig};
@@ -142,8 +146,91 @@ pub fn use_cases(config: &Config, db: &Db, secrets: &Secrets) -> UseCases {
     }
 }
 
-/// The HTTP adapter's settings from the configuration.
-pub fn http_config(config: &Config) -> HttpConfig {
+/// Where the server reaches LiveKit's RoomService: `livekit.internal_host`, else the
+/// embedded server on loopback, else the external `livekit.host` with ws→http, wss→https.
+pub fn livekit_internal_host(config: &Config, mode: LivekitMode) -> String {
+    let configured = config.livekit.internal_host.trim();
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    match mode {
+        LivekitMode::Embedded => format!("http://127.0.0.1:{}", config.livekit.port),
+        LivekitMode::External => {
+            let host = config.livekit.host.trim();
+            if let Some(rest) = host.strip_prefix("wss://") {
+                format!("https://{rest}")
+            } else if let Some(rest) = host.strip_prefix("ws://") {
+                format!("http://{rest}")
+            } else {
+                host.to_string()
+            }
+        }
+        LivekitMode::Disabled => String::new(),
+    }
+}
+
+/// The room-side use cases and the webhook verifier.
+pub struct RoomCases {
+    pub rooms: Arc<Rooms>,
+    pub moderation: Arc<Moderation>,
+    pub events: Arc<LivekitEvents>,
+    pub admin_rooms: Arc<AdminRooms>,
+    pub webhooks: Arc<LivekitWebhooks>,
+}
+
+/// Builds the room use cases over the database and LiveKit.
+pub fn room_cases(
+    config: &Config,
+    db: &Db,
+    secrets: &Secrets,
+    sessions: Arc<Sessions>,
+    mode: LivekitMode,
+) -> anyhow::Result<RoomCases> {
+    let store = Arc::new(db.clone());
+    let media: Arc<dyn MediaServer> = match mode {
+        LivekitMode::Disabled => Arc::new(LivekitRooms::disabled()),
+        _ => Arc::new(LivekitRooms::new(
+            &livekit_internal_host(config, mode),
+            &secrets.livekit_key,
+            &secrets.livekit_secret,
+            config.livekit.skip_tls_verify,
+        )?),
+    };
+    let ports = RoomPorts {
+        rooms: store.clone(),
+        participants: store.clone(),
+        users: store.clone(),
+        settings: store,
+        tokens: Arc::new(LivekitTokens::new(
+            &secrets.livekit_key,
+            &secrets.livekit_secret,
+        )),
+        media,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(OsRandom),
+    };
+    let policy = RoomPolicy {
+        default_ttl_hours: i64::from(config.rooms.default_ttl_hours),
+        idle_timeout_minutes: i64::from(config.rooms.idle_timeout_minutes),
+        max_participants_limit: i32::try_from(config.rooms.max_participants_limit)
+            .unwrap_or(i32::MAX),
+        max_rooms_per_user: i32::try_from(config.rooms.max_rooms_per_user).unwrap_or(i32::MAX),
+        token_ttl_minutes: i64::from(config.livekit.token_ttl_minutes),
+    };
+    Ok(RoomCases {
+        rooms: Arc::new(Rooms::new(ports.clone(), sessions, policy.clone())),
+        moderation: Arc::new(Moderation::new(ports.clone())),
+        events: Arc::new(LivekitEvents::new(ports.clone())),
+        admin_rooms: Arc::new(AdminRooms::new(ports, policy)),
+        webhooks: Arc::new(LivekitWebhooks::new(
+            &secrets.livekit_key,
+            &secrets.livekit_secret,
+        )),
+    })
+}
+
+/// The HTTP adapter's settings from the configuration (the secret keys the guest-id cookie).
+pub fn http_config(config: &Config, mode: LivekitMode, session_secret: &str) -> HttpConfig {
     let limit = |max_requests, window_secs| RateLimit {
         max_requests,
         window_secs,
@@ -173,6 +260,9 @@ pub fn http_config(config: &Config) -> HttpConfig {
         guest_limit: limit(r.guest_max_requests, r.guest_window_secs),
         api_limit: limit(r.api_max_requests, r.api_window_secs),
         livekit_origins,
+        livekit_host: config.livekit.host.trim().to_string(),
+        livekit_embedded: mode == LivekitMode::Embedded,
+        session_secret: session_secret.as_bytes().to_vec(),
     }
 }
 
@@ -187,7 +277,7 @@ pub fn livekit_state(mode: LivekitMode) -> &'static str {
 }
 
 /// Everything the HTTP adapter needs.
-pub fn services(db: &Db, cases: &UseCases, mode: LivekitMode) -> Arc<Services> {
+pub fn services(db: &Db, cases: &UseCases, rooms: &RoomCases, mode: LivekitMode) -> Arc<Services> {
     let state = livekit_state(mode);
     Arc::new(Services {
         accounts: cases.accounts.clone(),
@@ -195,5 +285,10 @@ pub fn services(db: &Db, cases: &UseCases, mode: LivekitMode) -> Arc<Services> {
         admin: cases.admin.clone(),
         db: Arc::new(db.clone()),
         livekit_state: Arc::new(move || state.to_string()),
+        rooms: rooms.rooms.clone(),
+        moderation: rooms.moderation.clone(),
+        livekit_events: rooms.events.clone(),
+        admin_rooms: rooms.admin_rooms.clone(),
+        webhooks: rooms.webhooks.clone(),
     })
 }

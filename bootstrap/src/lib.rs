@@ -43,7 +43,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         config.logging.format = format;
     }
     let resolved = settings::check(&config).map_err(anyhow::Error::msg)?;
-    app::http_config(&config)
+    app::http_config(&config, resolved.livekit_mode, "")
         .validate()
         .map_err(anyhow::Error::msg)?;
     if let Command::Config {
@@ -64,6 +64,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
     }
     logging::init(&config.logging.level, &config.logging.format);
     bedrud_security::install_crypto_provider();
+    bedrud_livekit::install_tls_provider();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -36,8 +36,18 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
         ),
     }
     let cases = app::use_cases(&config, &db, &secrets);
-    let services = app::services(&db, &cases, resolved.livekit_mode);
-    let endpoint = bedrud_http::app(services, app::http_config(&config));
+    let rooms = app::room_cases(
+        &config,
+        &db,
+        &secrets,
+        cases.sessions.clone(),
+        resolved.livekit_mode,
+    )?;
+    let services = app::services(&db, &cases, &rooms, resolved.livekit_mode);
+    let endpoint = bedrud_http::app(
+        services,
+        app::http_config(&config, resolved.livekit_mode, &secrets.session),
+    );
 
     let addr = format!("{}:{}", config.server.host, config.server.port);
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -1,5 +1,7 @@
 //! HTTP configuration handed over by bootstrap (API §7 keys that concern the HTTP layer).
 
+use std::fmt;
+
 use crate::middleware::client_ip::TrustedProxies;
 
 /// One fixed-window limiter: at most `max_requests` per `window_secs` per client IP and
@@ -28,7 +30,7 @@ impl RateLimit {
 }
 
 /// Everything the HTTP adapter needs from configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpConfig {
     /// `cors.allowed_origins`; empty or `*` = any origin (credentials off only).
     pub cors_allowed_origins: Vec<String>,
@@ -54,6 +56,34 @@ pub struct HttpConfig {
     pub api_limit: RateLimit,
     /// Extra CSP `connect-src` entries (ws(s):// and http(s):// forms of `livekit.host`).
     pub livekit_origins: Vec<String>,
+    /// `livekit.host` as configured (may be empty): the clients' `livekitHost`.
+    pub livekit_host: String,
+    /// `livekit.mode` resolved to `embedded`: an empty host means `<request origin>/livekit`.
+    pub livekit_embedded: bool,
+    /// `auth.session_secret`: the HMAC-SHA256 key of the `bedrud_guest_id` cookie.
+    pub session_secret: Vec<u8>,
+}
+
+impl fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("cors_allowed_headers", &self.cors_allowed_headers)
+            .field("cors_allow_credentials", &self.cors_allow_credentials)
+            .field("enable_tls", &self.enable_tls)
+            .field("behind_proxy", &self.behind_proxy)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("proxy_header", &self.proxy_header)
+            .field("cookie_domain", &self.cookie_domain)
+            .field("auth_limit", &self.auth_limit)
+            .field("guest_limit", &self.guest_limit)
+            .field("api_limit", &self.api_limit)
+            .field("livekit_origins", &self.livekit_origins)
+            .field("livekit_host", &self.livekit_host)
+            .field("livekit_embedded", &self.livekit_embedded)
+            .field("session_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for HttpConfig {
@@ -71,6 +101,9 @@ impl Default for HttpConfig {
             guest_limit: RateLimit::new(5, 60),
             api_limit: RateLimit::new(30, 60),
             livekit_origins: Vec::new(),
+            livekit_host: String::new(),
+            livekit_embedded: false,
+            session_secret: Vec::new(),
         }
     }
 }
@@ -116,6 +149,21 @@ mod tests {
         assert_eq!(c.api_limit, RateLimit::new(30, 60));
         assert!(!c.cors_allow_credentials && !c.enable_tls && !c.behind_proxy);
         assert!(c.validate().is_ok());
+        assert!(c.livekit_host.is_empty() && !c.livekit_embedded);
+    }
+
+    #[test]
+    fn debug_hides_the_session_secret() {
+        let c = HttpConfig {
+            session_secret: b"very-secret-key".to_vec(),
+            ..HttpConfig::default()
+        };
+        let text = format!("{c:?}");
+        assert!(
+            !text.contains("very-secret") && !text.contains("118, 101"),
+            "{text}"
+        );
+        assert!(text.contains("<redacted>"));
     }
 
     #[test]

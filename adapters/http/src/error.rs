@@ -18,6 +18,8 @@ use poem_openapi::{ApiResponse, Object};
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// Message of an unparsable body on most endpoints.
 pub const INVALID_REQUEST_BODY: &str = "Invalid request body";
+/// Message of an unparsable body on join, guest-join, refresh-token and room settings.
+pub const INVALID_BODY: &str = "Invalid body";
 /// Message of an unparsable body on the account endpoints.
 pub const INVALID_INPUT: &str = "Invalid input";
 /// Unknown path under `/api`.

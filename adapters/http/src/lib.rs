@@ -11,6 +11,8 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod ids;
+pub mod livekit_host;
+pub mod media_log;
 pub mod middleware;
 pub mod rate_limit;
 pub mod router;
@@ -23,8 +25,8 @@ mod tests;
 
 use std::sync::Arc;
 
-use bedrud_domain::{Accounts, Admin, Sessions};
-use bedrud_ports::DatabaseHealth;
+use bedrud_domain::{Accounts, Admin, AdminRooms, LivekitEvents, Moderation, Rooms, Sessions};
+use bedrud_ports::{DatabaseHealth, WebhookVerifier};
 use poem::endpoint::BoxEndpoint;
 use poem::http::HeaderName;
 use poem::{EndpointExt, IntoEndpoint};
@@ -32,6 +34,8 @@ use poem::{EndpointExt, IntoEndpoint};
 pub use config::{HttpConfig, RateLimit};
 
 use auth::cookies::CookiePolicy;
+use auth::guest_id::GuestIds;
+use livekit_host::LivekitHost;
 use middleware::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use middleware::client_ip::TrustedProxies;
 use middleware::compression::CompressJson;
@@ -48,6 +52,16 @@ pub struct Services {
     pub sessions: Arc<Sessions>,
     /// User administration.
     pub admin: Arc<Admin>,
+    /// Rooms: create, join, guest-join, check, refresh-token, list, delete, settings, presence.
+    pub rooms: Arc<Rooms>,
+    /// Moderation of room participants.
+    pub moderation: Arc<Moderation>,
+    /// Verified LiveKit webhook events.
+    pub livekit_events: Arc<LivekitEvents>,
+    /// Room administration (superadmin).
+    pub admin_rooms: Arc<AdminRooms>,
+    /// Signature check and parsing of LiveKit webhook deliveries.
+    pub webhooks: Arc<dyn WebhookVerifier>,
     /// Database ping for `/api/ready`.
     pub db: Arc<dyn DatabaseHealth>,
     /// LiveKit state for /api/ready: "starting"|"running"|"restarting"|"external"|"unavailable"|"disabled"
@@ -61,6 +75,10 @@ pub struct HttpState {
     pub cookies: CookiePolicy,
     /// The rate limiters.
     pub limiters: Limiters,
+    /// How `livekitHost` is derived per request.
+    pub livekit: LivekitHost,
+    /// Signer of the `bedrud_guest_id` cookie.
+    pub guest_ids: GuestIds,
 }
 
 /// The whole application endpoint: /api/*, /health and /ready redirects, SPA for everything else.
@@ -96,6 +114,8 @@ fn build(
     let state = Arc::new(HttpState {
         cookies: CookiePolicy::new(&config),
         limiters: Limiters::new(config.auth_limit, config.guest_limit, config.api_limit),
+        livekit: LivekitHost::new(&config.livekit_host, config.livekit_embedded),
+        guest_ids: GuestIds::new(&config.session_secret),
     });
     let routes = Arc::new(api::route_table());
 

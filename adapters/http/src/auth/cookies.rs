@@ -33,8 +33,19 @@ impl CookiePolicy {
         }
     }
 
-    /// One `Set-Cookie` value: `Path=/`, HttpOnly, Secure\*, SameSite, Domain.
+    /// One `Set-Cookie` value: `Path=/`, HttpOnly, Secure\*, SameSite (`None` when
+    /// Secure, else `Lax`), Domain.
     pub fn cookie(&self, name: &str, value: &str, max_age: Duration) -> String {
+        self.build(name, value, max_age, self.secure)
+    }
+
+    /// One `Set-Cookie` value that is always `SameSite=Lax` (`bedrud_guest_id`):
+    /// `Path=/`, HttpOnly, Secure\*, Domain.
+    pub fn lax_cookie(&self, name: &str, value: &str, max_age: Duration) -> String {
+        self.build(name, value, max_age, false)
+    }
+
+    fn build(&self, name: &str, value: &str, max_age: Duration, same_site_none: bool) -> String {
         let mut c = format!(
             "{name}={value}; Max-Age={}; Path=/; HttpOnly",
             max_age.as_secs()
@@ -43,7 +54,10 @@ impl CookiePolicy {
             c.push_str("; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
         }
         if self.secure {
-            c.push_str("; Secure; SameSite=None");
+            c.push_str("; Secure");
+        }
+        if same_site_none {
+            c.push_str("; SameSite=None");
         } else {
             c.push_str("; SameSite=Lax");
         }
@@ -161,6 +175,18 @@ mod tests {
                  Domain=meet.example.com"
             );
         }
+    }
+
+    #[test]
+    fn lax_cookies_stay_lax_when_secure() {
+        let p = CookiePolicy::new(&HttpConfig {
+            enable_tls: true,
+            ..HttpConfig::default()
+        });
+        assert_eq!(
+            p.lax_cookie("bedrud_guest_id", "g", Duration::from_secs(2_592_000)),
+            "bedrud_guest_id=g; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax"
+        );
     }
 
     #[test]

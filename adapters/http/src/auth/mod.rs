@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod guards;
+pub mod guest_id;
 pub mod token;
 
 pub use guards::{Authenticate, Caller, GuardClass, MaybeCaller, Member, Superadmin};

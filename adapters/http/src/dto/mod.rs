@@ -2,8 +2,10 @@
 //! types at the edge.
 
 pub mod admin;
+pub mod admin_room;
 pub mod auth;
 pub mod optional_json;
+pub mod room;
 pub mod settings;
 pub mod text;
 pub mod timestamp;

@@ -6,15 +6,19 @@
 //! all derive from that tuple.
 
 pub mod admin;
+pub mod admin_rooms;
 pub mod auth;
 pub mod docs;
 pub mod health;
+pub mod moderation;
+pub mod rooms;
+pub mod webhook;
 
 use poem::Endpoint;
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::auth::{Authenticate, GuardClass};
-use crate::error::{BodyMessage, INVALID_INPUT};
+use crate::error::{BodyMessage, INVALID_BODY, INVALID_INPUT};
 use crate::rate_limit::{Limited, LimiterKind};
 
 /// Groups of operations in the document.
@@ -24,7 +28,13 @@ pub enum Tag {
     Health,
     /// Sign-up, sign-in, sessions and the caller's account.
     Auth,
-    /// User administration (superadmin).
+    /// Rooms: create, join, guest-join, check, tokens, list, delete, settings, presence.
+    Rooms,
+    /// Moderation of room participants.
+    Moderation,
+    /// LiveKit webhook deliveries.
+    Webhook,
+    /// User and room administration (superadmin).
     Admin,
     /// This document and its viewer.
     Docs,
@@ -34,7 +44,11 @@ pub enum Tag {
 pub type Api = (
     health::HealthApi,
     auth::AuthApi,
+    rooms::RoomsApi,
+    moderation::ModerationApi,
+    webhook::WebhookApi,
     admin::AdminApi,
+    admin_rooms::AdminRoomsApi,
     docs::DocsApi,
 );
 
@@ -43,7 +57,11 @@ pub fn api() -> Api {
     (
         health::HealthApi,
         auth::AuthApi,
+        rooms::RoomsApi,
+        moderation::ModerationApi,
+        webhook::WebhookApi,
         admin::AdminApi,
+        admin_rooms::AdminRoomsApi,
         docs::DocsApi,
     )
 }
@@ -59,6 +77,12 @@ pub fn service() -> OpenApiService<Api, ()> {
 /// `transform` of operations whose unparsable body answers `Invalid input`.
 pub fn invalid_input<E: Endpoint + 'static>(ep: E) -> BodyMessage<E> {
     BodyMessage::new(ep, INVALID_INPUT)
+}
+
+/// `transform` of operations whose unparsable body answers `Invalid body` (join, room
+/// settings).
+pub fn invalid_body<E: Endpoint + 'static>(ep: E) -> BodyMessage<E> {
+    BodyMessage::new(ep, INVALID_BODY)
 }
 
 /// `transform` of operations behind the auth limiter only.
@@ -82,6 +106,17 @@ pub fn user_api_limited<E: Endpoint + 'static>(ep: E) -> Authenticate<Limited<E>
     Authenticate::new(Limited::new(ep, LimiterKind::Api), GuardClass::User)
 }
 
+/// `transform` of "user" operations behind the API limiter whose unparsable body
+/// answers `Invalid body` (room refresh-token): guards, limiter, then the body.
+pub fn user_api_limited_body<E: Endpoint + 'static>(
+    ep: E,
+) -> Authenticate<Limited<BodyMessage<E>>> {
+    Authenticate::new(
+        Limited::new(BodyMessage::new(ep, INVALID_BODY), LimiterKind::Api),
+        GuardClass::User,
+    )
+}
+
 /// `transform` of unauthenticated or optional-auth operations behind the API limiter
 /// (presence).
 pub fn api_limited<E: Endpoint + 'static>(ep: E) -> Limited<E> {
@@ -91,4 +126,9 @@ pub fn api_limited<E: Endpoint + 'static>(ep: E) -> Limited<E> {
 /// `transform` of operations behind the guest limiter (guest-join, room check).
 pub fn guest_limited<E: Endpoint + 'static>(ep: E) -> Limited<E> {
     Limited::new(ep, LimiterKind::Guest)
+}
+
+/// `transform` of guest-join: guest limiter, then `Invalid body` bodies.
+pub fn guest_limited_body<E: Endpoint + 'static>(ep: E) -> Limited<BodyMessage<E>> {
+    Limited::new(BodyMessage::new(ep, INVALID_BODY), LimiterKind::Guest)
 }

@@ -5,11 +5,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bedrud_domain::{Accounts, Admin, AuthPolicy, Sessions};
+use bedrud_domain::{
+    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, RoomPolicy, RoomPorts,
+    Rooms, Sessions,
+};
 use bedrud_ports::*;
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::Services;
+use crate::tests::room_fakes::{MediaCalls, RoomRows, media_server, media_tokens};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -124,7 +128,13 @@ impl UserStore for Users {
         Ok((page, total))
     }
     async fn upsert_guest(&self, user: User) -> StoreResult<User> {
-        lock(&self.0).push(user.clone());
+        let mut users = lock(&self.0);
+        if let Some(existing) = users.iter_mut().find(|u| u.id == user.id) {
+            existing.name = user.name;
+            existing.updated_at = user.updated_at;
+            return Ok(existing.clone());
+        }
+        users.push(user.clone());
         Ok(user)
     }
     async fn delete_stale_guests(&self, _before: DateTime<Utc>) -> StoreResult<u64> {
@@ -262,7 +272,14 @@ impl IdSource for RandomIds {
         uuid::Uuid::new_v4().to_string()
     }
     fn random_string(&self, alphabet: &'static str, len: usize) -> String {
-        alphabet.chars().cycle().take(len).collect()
+        let chars: Vec<char> = alphabet.chars().collect();
+        uuid::Uuid::new_v4()
+            .as_bytes()
+            .iter()
+            .cycle()
+            .take(len)
+            .map(|b| chars[usize::from(*b) % chars.len()])
+            .collect()
     }
     fn random_bytes(&self, len: usize) -> Vec<u8> {
         vec![7; len]
@@ -301,11 +318,35 @@ pub struct World {
     pub users: Arc<Users>,
     pub sessions: Arc<SessionRows>,
     pub db: Arc<Db>,
+    pub rooms: Arc<RoomRows>,
+    pub media: MediaCalls,
     pub services: Arc<Services>,
+}
+
+/// A webhook verifier that refuses everything as unconfigured.
+fn unconfigured_webhooks() -> MockWebhookVerifier {
+    let mut m = MockWebhookVerifier::new();
+    m.expect_verify()
+        .returning(|_, _| Err(WebhookError::NotConfigured));
+    m
 }
 
 impl World {
     pub fn new() -> World {
+        World::build(unconfigured_webhooks(), false)
+    }
+
+    /// A world whose webhook verifier is `webhooks`.
+    pub fn with_webhooks(webhooks: MockWebhookVerifier) -> World {
+        World::build(webhooks, false)
+    }
+
+    /// A world whose media server fails every call.
+    pub fn with_failing_media() -> World {
+        World::build(unconfigured_webhooks(), true)
+    }
+
+    fn build(webhooks: MockWebhookVerifier, media_failing: bool) -> World {
         let users = Arc::new(Users::default());
         let sessions = Arc::new(SessionRows::default());
         let db = Arc::new(Db::default());
@@ -330,14 +371,37 @@ impl World {
             Arc::new(PlainHasher),
             session_uc.clone(),
             clock.clone(),
-            ids,
+            ids.clone(),
             policy.clone(),
         ));
-        let admin = Arc::new(Admin::new(users.clone(), session_uc.clone(), clock, policy));
+        let admin = Arc::new(Admin::new(
+            users.clone(),
+            session_uc.clone(),
+            clock.clone(),
+            policy,
+        ));
+        let rooms = Arc::new(RoomRows::default());
+        let media = MediaCalls::default();
+        let ports = RoomPorts {
+            rooms: rooms.clone(),
+            participants: rooms.clone(),
+            users: users.clone(),
+            settings: Arc::new(NoSettings),
+            tokens: Arc::new(media_tokens()),
+            media: Arc::new(media_server(media.clone(), media_failing)),
+            clock,
+            ids,
+        };
+        let room_policy = RoomPolicy::default();
         let services = Arc::new(Services {
             accounts,
-            sessions: session_uc,
+            sessions: session_uc.clone(),
             admin,
+            rooms: Arc::new(Rooms::new(ports.clone(), session_uc, room_policy.clone())),
+            moderation: Arc::new(Moderation::new(ports.clone())),
+            livekit_events: Arc::new(LivekitEvents::new(ports.clone())),
+            admin_rooms: Arc::new(AdminRooms::new(ports, room_policy)),
+            webhooks: Arc::new(webhooks),
             db: db.clone(),
             livekit_state: Arc::new(|| "disabled".to_owned()),
         });
@@ -345,6 +409,8 @@ impl World {
             users,
             sessions,
             db,
+            rooms,
+            media,
             services,
         }
     }

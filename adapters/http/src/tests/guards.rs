@@ -99,6 +99,8 @@ fn guarded_client(class: GuardClass, limit: RateLimit) -> (Client, World) {
     let state = std::sync::Arc::new(HttpState {
         cookies: crate::auth::cookies::CookiePolicy::new(&HttpConfig::default()),
         limiters: crate::rate_limit::Limiters::new(limit, limit, limit),
+        livekit: crate::livekit_host::LivekitHost::default(),
+        guest_ids: crate::auth::guest_id::GuestIds::new(b"test"),
     });
     let ep = Authenticate::new(Limited::new(ok, LimiterKind::Api), class)
         .data(world.services.clone())

@@ -1,11 +1,17 @@
 //! Tests of the whole endpoint (`app(...)`) with poem's `TestClient` over fakes.
 
 mod admin;
+mod admin_rooms;
 mod auth_flow;
 mod basics;
 mod fakes;
 mod guards;
+mod moderation;
+mod room_fakes;
+mod rooms;
+mod route_policy;
 mod spec;
+mod webhook;
 
 use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderMap, StatusCode};
@@ -83,4 +89,49 @@ fn tokens_of(body: &Value) -> (String, String) {
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// A server over fresh fakes built by `world`.
+fn server_with(world: World, config: HttpConfig) -> (Client, World) {
+    let cli = TestClient::new(app(world.services.clone(), config));
+    (cli, world)
+}
+
+/// Signs in a guest (guest-login) and returns its `Authorization` value.
+async fn guest_login(cli: &Client) -> String {
+    let resp = cli
+        .post("/api/auth/guest-login")
+        .body_json(&serde_json::json!({ "name": "Guesty" }))
+        .send()
+        .await;
+    let (status, _, body) = read(resp).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    bearer(&tokens_of(&body).0)
+}
+
+/// Creates a room as `auth` with `body`; returns the response body (asserting 200).
+async fn create_room(cli: &Client, auth: &str, body: Value) -> Value {
+    let resp = cli
+        .post("/api/room/create")
+        .header("Authorization", auth)
+        .body_json(&body)
+        .send()
+        .await;
+    let (status, _, body) = read(resp).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// Waits (up to 3 s) until the media log has a call starting with `prefix`.
+async fn media_call(world: &World, prefix: &str) -> Option<String> {
+    for _ in 0..60 {
+        if let Some(c) = room_fakes::calls(&world.media)
+            .into_iter()
+            .find(|c| c.starts_with(prefix))
+        {
+            return Some(c);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
 }

@@ -82,9 +82,124 @@ fn contract_paths_are_mounted() {
         "/api/admin/users/:id/status",
         "/api/admin/users/:id/accesses",
         "/api/admin/users/:id/force-logout",
+        "/api/room/create",
+        "/api/room/join",
+        "/api/room/guest-join",
+        "/api/room/check/:roomName",
+        "/api/room/refresh-token",
+        "/api/room/list",
+        "/api/room/archived",
+        "/api/room/:roomId",
+        "/api/room/:roomId/settings",
+        "/api/room/:roomId/presence",
+        "/api/room/:roomId/kick/:identity",
+        "/api/room/:roomId/mute/:identity",
+        "/api/room/:roomId/ban/:identity",
+        "/api/room/:roomId/video/:identity/off",
+        "/api/room/:roomId/promote/:identity",
+        "/api/room/:roomId/demote/:identity",
+        "/api/room/:roomId/stage/:identity/bring",
+        "/api/room/:roomId/stage/:identity/remove",
+        "/api/livekit/webhook",
+        "/api/admin/rooms",
+        "/api/admin/rooms/:roomId",
+        "/api/admin/rooms/:roomId/token",
     ] {
         assert!(mounted.iter().any(|m| m == path), "{path} is not mounted");
     }
+}
+
+/// The responses object of `method` on `path`.
+fn responses<'a>(doc: &'a Value, path: &str, method: &str) -> &'a Value {
+    &doc["paths"][path][method]["responses"]
+}
+
+#[test]
+fn room_operations_document_their_statuses_and_schemas() {
+    let doc: Value = serde_json::from_str(&openapi_json()).expect("the document is JSON");
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "Room",
+        "RoomSettings",
+        "RoomSettingsInput",
+        "CreatedRoom",
+        "JoinedRoom",
+        "ArchivedOwnedRoom",
+        "GuestJoinedRoom",
+        "RoomCheck",
+        "RoomToken",
+        "PresenceCount",
+        "PresenceList",
+        "ModerationResult",
+        "WebhookAck",
+        "AdminRoomDetail",
+        "AdminRoomList",
+        "AdminRoomToken",
+    ] {
+        assert!(schemas.get(name).is_some(), "schema {name}");
+    }
+    let room_required: Vec<&str> = schemas["Room"]["required"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(room_required.contains(&"id") && !room_required.contains(&"deletedAt"));
+    assert_eq!(
+        schemas["Room"]["properties"]["lastActivityAt"]["nullable"],
+        true
+    );
+    for (path, method) in [
+        ("/api/room/{roomId}", "delete"),
+        ("/api/admin/rooms/{roomId}", "delete"),
+    ] {
+        let r = responses(&doc, path, method);
+        assert!(
+            r.get("202").is_some() && r.get("200").is_none(),
+            "{method} {path}"
+        );
+        assert!(r.get("404").is_some() && r.get("403").is_some());
+    }
+    let webhook = responses(&doc, "/api/livekit/webhook", "post");
+    for status in ["200", "400", "401", "503"] {
+        assert!(webhook.get(status).is_some(), "webhook {status}");
+    }
+    assert!(
+        doc["paths"]["/api/livekit/webhook"]["post"]["requestBody"]["content"]
+            ["application/webhook+json"]
+            .is_object()
+    );
+    assert!(
+        doc["paths"]["/api/livekit/webhook"]["post"]
+            .get("security")
+            .is_none(),
+        "no app auth on the webhook"
+    );
+    let guest = responses(&doc, "/api/room/guest-join", "post");
+    let headers = guest["200"]["headers"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        headers.keys().any(|h| h.eq_ignore_ascii_case("set-cookie")),
+        "{headers:?}"
+    );
+    for status in ["400", "403", "404", "410", "429"] {
+        assert!(guest.get(status).is_some(), "guest-join {status}");
+    }
+    let join = &responses(&doc, "/api/room/join", "post")["200"]["content"]["application/json; charset=utf-8"]
+        ["schema"];
+    assert!(join.is_object(), "{join}");
+    let presence = responses(&doc, "/api/room/{roomId}/presence", "get");
+    assert!(presence.get("401").is_some() && presence.get("404").is_some());
+    let params = doc["paths"]["/api/room/{roomId}/presence"]["get"]["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(params.iter().any(|p| p["name"] == "countOnly"));
+    assert!(
+        params
+            .iter()
+            .any(|p| p["name"] == "roomId" && p["in"] == "path")
+    );
 }
 
 #[tokio::test]
@@ -92,7 +207,11 @@ async fn every_mounted_route_answers() {
     let (cli, _) = server(HttpConfig::default());
     let table = crate::api::route_table();
     for template in mounted_api_paths() {
-        let path = template.replace(":id", "00000000-0000-4000-8000-000000000001");
+        let path = template
+            .replace(":roomId", "00000000-0000-4000-8000-000000000001")
+            .replace(":roomName", "some-room")
+            .replace(":identity", "guest-ab12cd34")
+            .replace(":id", "00000000-0000-4000-8000-000000000001");
         let allow = table.find(&template).map(|e| e.allow()).unwrap_or_default();
         for method in allow.split(", ") {
             let method: Method = method.parse().expect("method");

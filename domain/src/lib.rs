@@ -5,11 +5,15 @@
 pub mod accounts;
 pub mod admin;
 pub mod admin_rooms;
+mod ceremonies;
 pub mod error;
 pub mod grants;
 pub mod livekit_events;
+pub mod maintenance;
 pub mod media_calls;
 pub mod moderation;
+pub mod oauth;
+pub mod passkeys;
 pub mod policy;
 pub mod principal;
 pub mod room_names;
@@ -34,7 +38,16 @@ pub use admin_rooms::{AdminRoomPage, AdminRooms, AdminTokenRequest, RoomListPara
 pub use error::{DomainError, DomainResult};
 pub use grants::RoomRole;
 pub use livekit_events::{EventOutcome, LivekitEvents};
+pub use maintenance::{
+    JobReport, Maintenance, MaintenanceJob, MaintenancePolicy, MaintenancePorts,
+};
 pub use moderation::{Moderation, ModerationAction, ModerationOutcome, ModerationStatus};
+pub use oauth::{
+    OAuth, OAuthCallback, OAuthFlowError, OAuthPorts, OAuthResult, OAuthSignedIn, OAuthStart,
+};
+pub use passkeys::{
+    CredentialBody, CredentialResponseBody, PasskeyBegin, PasskeyPorts, PasskeySignup, Passkeys,
+};
 pub use policy::{AuthPolicy, EffectiveSettings, PublicSettings, WebxdcSettings};
 pub use principal::{ClientInfo, Principal};
 pub use rooms::{

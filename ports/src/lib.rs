@@ -6,16 +6,24 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod jobs;
+pub mod maintenance;
 pub mod media;
 pub mod model;
+pub mod oauth;
+pub mod passkeys;
 pub mod query;
 pub mod security;
 pub mod store;
 pub mod system;
 
 pub use error::{StoreError, StoreResult};
+pub use jobs::*;
+pub use maintenance::*;
 pub use media::*;
 pub use model::*;
+pub use oauth::*;
+pub use passkeys::*;
 pub use query::*;
 pub use security::*;
 pub use store::*;

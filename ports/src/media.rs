@@ -158,3 +158,45 @@ pub trait WebhookVerifier: Send + Sync {
     /// raw body) and parses the body with the protobuf JSON mapping.
     fn verify(&self, body: &str, authorization: &str) -> Result<WebhookEvent, WebhookError>;
 }
+
+/// The state of a media server process Bedrud supervises (embedded LiveKit), as `/api/ready`
+/// and the log report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProcessState {
+    /// Being started: spawned, not yet answering its health check.
+    Starting,
+    /// Up and answering its health check.
+    Running,
+    /// Exited or stopped answering; waiting out the backoff before the next start.
+    Restarting,
+    /// Stopped on purpose (shutdown).
+    Stopped,
+    /// Down: the binary is missing or keeps failing.
+    Unavailable,
+}
+
+impl ProcessState {
+    /// The name `/api/ready` reports (`starting`, `running`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessState::Starting => "starting",
+            ProcessState::Running => "running",
+            ProcessState::Restarting => "restarting",
+            ProcessState::Stopped => "stopped",
+            ProcessState::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A supervised media server process: its current state.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait MediaProcess: Send + Sync {
+    /// The process state right now.
+    fn state(&self) -> ProcessState;
+}

@@ -5,15 +5,18 @@ use std::time::Duration;
 
 use bedrud_db::{Db, PoolOptions};
 use bedrud_domain::{
-    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, RoomPolicy, RoomPorts,
-    Rooms, Sessions,
+    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, OAuth, OAuthPorts,
+    PasskeyPorts, Passkeys, RoomPolicy, RoomPorts, Rooms, Sessions,
 };
 use bedrud_http::{HttpConfig, RateLimit, Services};
-use bedrud_livekit::{LivekitRooms, LivekitTokens, LivekitWebhooks};
+use bedrud_livekit::{LivekitRooms, LivekitTokens, LivekitWebhooks, Supervisor};
 use bedrud_ports::{Clock, IdSource, MediaServer};
-use bedrud_security::{Argon2Hasher, JwtCodec, OsRandom, SystemClock};
+use bedrud_security::{
+    Argon2Hasher, EndpointOverrides, JwtCodec, OAuthClients, OsRandom, ProviderConfig,
+    ProviderKind, SystemClock, WebauthnConfig, WebauthnVerifier,
+};
 
-use crate::config::{Config, OAuthProviderConfig};
+use crate::config::Config;
 use crate::secrets;
 use crate::settings::{LivekitMode, Resolved};
 
@@ -76,20 +79,100 @@ pub fn open_db(config: &Config, resolved: &Resolved) -> anyhow::Result<Db> {
     )
 }
 
-/// A provider is enabled when its credentials are not placeholders (API §3.3).
-fn provider_enabled(p: &OAuthProviderConfig) -> bool {
-    let placeholder = |v: &str| {
-        let v = v.trim().to_ascii_lowercase();
-        v.is_empty()
-            || ["your-", "replace-", "example-", "xxx", "todo"]
-                .iter()
-                .any(|p| v.starts_with(p))
+/// The WebAuthn relying party from `[auth.webauthn]` and its defaults (API §7): RP id
+/// `rp_id`, else `server.domain`, else the host of `auth.frontend_url`, else `localhost`;
+/// origins `rp_origins`, else the origin of `auth.frontend_url`, else
+/// `https://<server.domain>`, else `http://localhost:8090`; name `rp_name`, else the RP id.
+pub fn webauthn_config(config: &Config) -> WebauthnConfig {
+    let w = &config.auth.webauthn;
+    let domain = config.server.domain.trim();
+    let frontend = config.auth.frontend_url.trim();
+    let frontend_url = url::Url::parse(frontend).ok();
+    let rp_id = [w.rp_id.trim(), domain]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            frontend_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .map(|h| h.trim_matches(['[', ']']).to_owned())
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let configured: Vec<String> = w
+        .rp_origins
+        .iter()
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let rp_origins = if !configured.is_empty() {
+        configured
+    } else if !frontend.is_empty() {
+        // Its origin (a path would never match); unparsable text is passed on so the
+        // verifier names it.
+        vec![
+            frontend_url
+                .as_ref()
+                .map(|u| u.origin())
+                .filter(url::Origin::is_tuple)
+                .map(|o| o.ascii_serialization())
+                .unwrap_or_else(|| frontend.to_owned()),
+        ]
+    } else if !domain.is_empty() {
+        vec![format!("https://{domain}")]
+    } else {
+        vec!["http://localhost:8090".to_owned()]
     };
-    !placeholder(&p.client_id) && !placeholder(&p.client_secret)
+    let rp_name = match w.rp_name.trim() {
+        "" => rp_id.clone(),
+        name => name.to_owned(),
+    };
+    WebauthnConfig {
+        rp_id,
+        rp_name,
+        rp_origins,
+    }
 }
 
-/// The account policy from the configuration.
-pub fn auth_policy(config: &Config) -> AuthPolicy {
+/// The passkey verifier; a bad `[auth.webauthn]` is a start-up error.
+pub fn webauthn_verifier(config: &Config) -> anyhow::Result<WebauthnVerifier> {
+    WebauthnVerifier::new(&webauthn_config(config)).map_err(anyhow::Error::new)
+}
+
+/// The OAuth/OIDC providers of `[auth.oauth]` (disabled ones dropped, API §3.3); a bad
+/// table is a start-up error.
+pub fn oauth_clients(config: &Config) -> anyhow::Result<OAuthClients> {
+    let mut providers = Vec::with_capacity(config.auth.oauth.len());
+    for (name, p) in &config.auth.oauth {
+        let kind =
+            ProviderKind::parse(p.kind.trim().to_ascii_lowercase().as_str()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "auth.oauth.{name}: kind must be google, github, twitter or oidc (got {:?})",
+                    p.kind
+                )
+            })?;
+        providers.push(ProviderConfig {
+            name: name.clone(),
+            kind,
+            client_id: p.client_id.trim().to_owned(),
+            client_secret: p.client_secret.trim().to_owned(),
+            redirect_url: p.redirect_url.trim().to_owned(),
+            issuer: p.issuer.trim().to_owned(),
+            scopes: p
+                .scopes
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            endpoints: EndpointOverrides::default(),
+        });
+    }
+    OAuthClients::new(providers).map_err(anyhow::Error::new)
+}
+
+/// The account policy from the configuration; `oauth_providers` are the names of the
+/// enabled providers ([`OAuthClients::names`]).
+pub fn auth_policy(config: &Config, oauth_providers: Vec<String>) -> AuthPolicy {
     AuthPolicy {
         access_token_minutes: i64::from(config.auth.access_token_minutes),
         refresh_token_days: i64::from(config.auth.refresh_token_days),
@@ -97,13 +180,7 @@ pub fn auth_policy(config: &Config) -> AuthPolicy {
         guest_login_enabled: config.auth.guest_login_enabled,
         passkeys_enabled: config.auth.passkeys_enabled,
         server_name: config.server.name.clone(),
-        oauth_providers: config
-            .auth
-            .oauth
-            .iter()
-            .filter(|(_, p)| provider_enabled(p))
-            .map(|(name, _)| name.clone())
-            .collect(),
+        oauth_providers,
         ..AuthPolicy::default()
     }
 }
@@ -113,14 +190,18 @@ pub struct UseCases {
     pub sessions: Arc<Sessions>,
     pub accounts: Arc<Accounts>,
     pub admin: Arc<Admin>,
+    pub passkeys: Arc<Passkeys>,
+    pub oauth: Arc<OAuth>,
 }
 
-/// Builds the use cases on `db`.
-pub fn use_cases(config: &Config, db: &Db, secrets: &Secrets) -> UseCases {
+/// Builds the use cases on `db`. Errors: a bad `[auth.webauthn]` or `[auth.oauth]`.
+pub fn use_cases(config: &Config, db: &Db, secrets: &Secrets) -> anyhow::Result<UseCases> {
     let store = Arc::new(db.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ids: Arc<dyn IdSource> = Arc::new(OsRandom);
-    let policy = auth_policy(config);
+    let verifier = Arc::new(webauthn_verifier(config)?);
+    let providers = Arc::new(oauth_clients(config)?);
+    let policy = auth_policy(config, providers.names());
     let sessions = Arc::new(Sessions::new(
         store.clone(),
         store.clone(),
@@ -135,15 +216,49 @@ pub fn use_cases(config: &Config, db: &Db, secrets: &Secrets) -> UseCases {
         Arc::new(Argon2Hasher::new()),
         sessions.clone(),
         clock.clone(),
-        ids,
+        ids.clone(),
         policy.clone(),
     ));
-    let admin = Arc::new(Admin::new(store, sessions.clone(), clock, policy));
-    UseCases {
+    let admin = Arc::new(Admin::new(
+        store.clone(),
+        sessions.clone(),
+        clock.clone(),
+        policy.clone(),
+    ));
+    let passkeys = Arc::new(Passkeys::new(
+        PasskeyPorts {
+            users: store.clone(),
+            passkeys: store.clone(),
+            ceremonies: store.clone(),
+            settings: store.clone(),
+            verifier,
+            clock: clock.clone(),
+            ids: ids.clone(),
+        },
+        sessions.clone(),
+        policy.clone(),
+    ));
+    let oauth = Arc::new(OAuth::new(
+        OAuthPorts {
+            users: store.clone(),
+            identities: store.clone(),
+            ceremonies: store.clone(),
+            settings: store,
+            providers,
+            clock,
+            ids,
+        },
+        sessions.clone(),
+        policy,
+        config.auth.frontend_url.trim(),
+    ));
+    Ok(UseCases {
         sessions,
         accounts,
         admin,
-    }
+        passkeys,
+        oauth,
+    })
 }
 
 /// Where the server reaches LiveKit's RoomService: `livekit.internal_host`, else the
@@ -266,29 +381,150 @@ pub fn http_config(config: &Config, mode: LivekitMode, session_secret: &str) -> 
     }
 }
 
-/// The state `/api/ready` reports for the media server.
+/// The state `/api/ready` reports for the media server when bedrud does not supervise it.
 pub fn livekit_state(mode: LivekitMode) -> &'static str {
     match mode {
         LivekitMode::External => "external",
         LivekitMode::Disabled => "disabled",
-        // Process supervision is not built yet: a configured binary is never running.
         LivekitMode::Embedded => "unavailable",
     }
 }
 
-/// Everything the HTTP adapter needs.
-pub fn services(db: &Db, cases: &UseCases, rooms: &RoomCases, mode: LivekitMode) -> Arc<Services> {
-    let state = livekit_state(mode);
+/// Everything the HTTP adapter needs; `supervisor` is the embedded LiveKit's, if any.
+pub fn services(
+    db: &Db,
+    cases: &UseCases,
+    rooms: &RoomCases,
+    mode: LivekitMode,
+    supervisor: Option<Arc<Supervisor>>,
+) -> Arc<Services> {
+    let livekit_state: Arc<dyn Fn() -> String + Send + Sync> = match supervisor {
+        Some(s) => Arc::new(move || s.state().as_str().to_owned()),
+        None => {
+            let state = livekit_state(mode);
+            Arc::new(move || state.to_owned())
+        }
+    };
     Arc::new(Services {
         accounts: cases.accounts.clone(),
         sessions: cases.sessions.clone(),
         admin: cases.admin.clone(),
         db: Arc::new(db.clone()),
-        livekit_state: Arc::new(move || state.to_string()),
+        livekit_state,
         rooms: rooms.rooms.clone(),
         moderation: rooms.moderation.clone(),
         livekit_events: rooms.events.clone(),
         admin_rooms: rooms.admin_rooms.clone(),
         webhooks: rooms.webhooks.clone(),
+        passkeys: cases.passkeys.clone(),
+        oauth: cases.oauth.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::OAuthProviderConfig;
+
+    fn origins(c: &WebauthnConfig) -> Vec<&str> {
+        c.rp_origins.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn webauthn_defaults_follow_domain_then_frontend_url() {
+        let mut config = Config::default();
+        let c = webauthn_config(&config);
+        assert_eq!(
+            (c.rp_id.as_str(), c.rp_name.as_str()),
+            ("localhost", "localhost")
+        );
+        assert_eq!(origins(&c), ["http://localhost:8090"]);
+
+        config.auth.frontend_url = " https://app.example.com:8443/meet/ ".into();
+        let c = webauthn_config(&config);
+        assert_eq!(c.rp_id, "app.example.com");
+        assert_eq!(origins(&c), ["https://app.example.com:8443"]);
+
+        config.server.domain = "example.com".into();
+        let c = webauthn_config(&config);
+        assert_eq!(c.rp_id, "example.com");
+        assert_eq!(origins(&c), ["https://app.example.com:8443"]);
+        assert!(webauthn_verifier(&config).is_ok());
+
+        config.auth.frontend_url.clear();
+        let c = webauthn_config(&config);
+        assert_eq!(origins(&c), ["https://example.com"]);
+
+        config.auth.webauthn.rp_id = "meet.example.com".into();
+        config.auth.webauthn.rp_name = "Meet".into();
+        config.auth.webauthn.rp_origins = vec![
+            "https://meet.example.com".into(),
+            "android:apk-key-hash:abc".into(),
+            " ".into(),
+        ];
+        let c = webauthn_config(&config);
+        assert_eq!(
+            (c.rp_id.as_str(), c.rp_name.as_str()),
+            ("meet.example.com", "Meet")
+        );
+        assert_eq!(
+            origins(&c),
+            ["https://meet.example.com", "android:apk-key-hash:abc"]
+        );
+        assert!(webauthn_verifier(&config).is_ok());
+    }
+
+    #[test]
+    fn bad_webauthn_or_oauth_config_is_one_clear_error() {
+        let mut config = Config::default();
+        config.auth.webauthn.rp_id = "meet.example.com".into();
+        config.auth.webauthn.rp_origins = vec!["https://evil.example.org".into()];
+        let e = webauthn_verifier(&config).expect_err("foreign origin");
+        assert!(
+            e.to_string().starts_with("auth.webauthn.rp_origins:"),
+            "{e}"
+        );
+
+        let provider = |kind: &str, id: &str| OAuthProviderConfig {
+            kind: kind.into(),
+            client_id: id.into(),
+            client_secret: "s3cret".into(),
+            redirect_url: "https://meet.example.com/api/auth/x/callback".into(),
+            ..OAuthProviderConfig::default()
+        };
+        let mut config = Config::default();
+        config
+            .auth
+            .oauth
+            .insert("sso".into(), provider("saml", "abc"));
+        let e = oauth_clients(&config).expect_err("unknown kind");
+        assert_eq!(
+            e.to_string(),
+            "auth.oauth.sso: kind must be google, github, twitter or oidc (got \"saml\")"
+        );
+
+        let mut config = Config::default();
+        config
+            .auth
+            .oauth
+            .insert("keycloak".into(), provider("oidc", "abc"));
+        let e = oauth_clients(&config).expect_err("no issuer");
+        assert!(e.to_string().contains("issuer is required"), "{e}");
+
+        let mut config = Config::default();
+        config
+            .auth
+            .oauth
+            .insert("github".into(), provider("github", "abc"));
+        config
+            .auth
+            .oauth
+            .insert("google".into(), provider("google", "your-client-id"));
+        let clients = oauth_clients(&config).expect("valid");
+        assert_eq!(clients.names(), ["github"], "placeholders are off");
+        assert_eq!(
+            auth_policy(&config, clients.names()).oauth_providers,
+            ["github"]
+        );
+    }
 }

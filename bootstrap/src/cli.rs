@@ -36,6 +36,17 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Run only the supervised LiveKit media server (for a separate service unit).
+    Livekit {
+        #[command(subcommand)]
+        command: Option<LivekitCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LivekitCommand {
+    /// Print the livekit.yaml rendered from the configuration.
+    Config,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod media;
 pub mod secrets;
 pub mod server;
 pub mod settings;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, LivekitCommand};
 
 /// Runs the `bedrud` command line; errors are printed as one line and exit non-zero.
 pub fn main_entry() -> ExitCode {
@@ -62,6 +63,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
         println!("livekit: {:?}", resolved.livekit_mode);
         return Ok(());
     }
+    if let Command::Livekit {
+        command: Some(LivekitCommand::Config),
+    } = command
+    {
+        // Before logging starts: stdout carries only the YAML.
+        return media::print_config(&config, &resolved);
+    }
     logging::init(&config.logging.level, &config.logging.format);
     bedrud_security::install_crypto_provider();
     bedrud_livekit::install_tls_provider();
@@ -89,6 +97,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
                 db.close();
                 result
             }
+            Command::Livekit { .. } => media::run_only(config, resolved).await,
             Command::Config { .. } | Command::Openapi => Ok(()),
         }
     })

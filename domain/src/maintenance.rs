@@ -9,7 +9,8 @@ mod tests;
 use std::sync::Arc;
 
 use bedrud_ports::{
-    CeremonyStore, Census, CensusStore, Clock, JobRunStore, MediaServer, RoomStore, SessionStore, SweepStore, UserStore,
+    Census, CensusStore, CeremonyStore, Clock, JobRunStore, MediaServer, RoomStore, SessionStore,
+    SweepStore, UserStore,
 };
 use chrono::TimeDelta;
 
@@ -35,7 +36,7 @@ impl MaintenanceJob {
     ];
 
     /// The name used in configuration (`jobs.<name>`), logs and metrics.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             MaintenanceJob::RoomSweep => "room_sweep",
             MaintenanceJob::Cleanup => "cleanup",

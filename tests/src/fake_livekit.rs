@@ -18,7 +18,9 @@
 //! `GET /` → `OK`; `GET|DELETE /_fake/calls`; `GET /_fake/rooms`; `GET /_fake/webhooks`;
 //! `POST /_fake/rooms/{room}/participants` (a [`FakeParticipant`] as JSON);
 //! `DELETE /_fake/rooms/{room}/participants/{identity}`; `POST /_fake/fail`
-//! (`{"mode":"none"|"http500"|"drop"|"hang"}`); `POST /_fake/crash` (standalone: exit 1).
+//! (`{"mode":"none"|"http500"|"drop"|"hang"}`); `POST /_fake/crash` (standalone: exit 1);
+//! any method on `/_fake/echo…` → the request's `{method, path, query, headers, body}`.
+//! `GET /rtc…` with a WebSocket upgrade is an echo (first message: `{"path","query"}`).
 
 mod config;
 mod model;

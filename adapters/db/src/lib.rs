@@ -15,6 +15,8 @@ mod macros;
 mod ceremonies;
 mod error;
 mod identities;
+mod jobs;
+mod maintenance;
 mod migrate;
 mod participants;
 mod passkeys;

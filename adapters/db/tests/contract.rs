@@ -74,6 +74,11 @@ contract!(
     ceremonies_single_use_expiry_and_failures,
     identities_unique_and_atomic,
     settings_default_and_health,
+    jobs_claim_each_tick_once,
+    jobs_lock_excludes_overlapping_runs,
+    jobs_records_list_and_purge,
+    sweep_candidates_and_stale_participants,
+    census_counts_sessions_rooms_and_participants,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -1272,5 +1277,315 @@ async fn settings_default_and_health(db: Db) {
     assert!(
         matches!(db.ping().await, Err(StoreError::Unavailable(_))),
         "closed pool reports unavailable"
+    );
+}
+
+fn job_run(id: &str, job: &str, tick: DateTime<Utc>) -> JobRun {
+    JobRun {
+        id: id.into(),
+        job: job.into(),
+        tick,
+        instance: "i1".into(),
+        started_at: tick,
+        finished_at: None,
+        rows: None,
+        error: None,
+    }
+}
+
+fn outcome(at: DateTime<Utc>, rows: Option<i64>, error: Option<&str>) -> JobOutcome {
+    JobOutcome {
+        finished_at: at,
+        rows,
+        error: error.map(str::to_owned),
+    }
+}
+
+async fn jobs_claim_each_tick_once(db: Db) {
+    let tick = t0();
+    let lease = db
+        .claim(job_run("j1", "cleanup", tick))
+        .await
+        .expect("claim")
+        .expect("first claim wins");
+    lease
+        .finish(outcome(tick + TimeDelta::seconds(1), Some(3), None))
+        .await
+        .expect("finish");
+    // The same tick again (another instance, or a late timer): refused, lock or not.
+    let again = db
+        .claim(job_run("j2", "cleanup", tick))
+        .await
+        .expect("claim");
+    assert!(again.is_none(), "a tick runs once");
+    // The same tick of another job, and the next tick of this one, are free.
+    for (id, job, at) in [
+        ("j3", "room_sweep", tick),
+        ("j4", "cleanup", tick + TimeDelta::seconds(1)),
+    ] {
+        let lease = db
+            .claim(job_run(id, job, at))
+            .await
+            .expect("claim")
+            .expect("free");
+        lease
+            .finish(outcome(at, None, Some("boom")))
+            .await
+            .expect("finish");
+    }
+    let runs = db.list_runs("cleanup", tick).await.expect("list");
+    assert_eq!(
+        runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["j1", "j4"]
+    );
+    assert_eq!(runs[0].finished_at, Some(tick + TimeDelta::seconds(1)));
+    assert_eq!((runs[0].rows, runs[0].error.as_deref()), (Some(3), None));
+    assert_eq!(
+        (runs[1].rows, runs[1].error.as_deref()),
+        (None, Some("boom"))
+    );
+    assert_eq!(
+        runs[1].tick,
+        tick + TimeDelta::seconds(1),
+        "microseconds kept"
+    );
+}
+
+async fn jobs_lock_excludes_overlapping_runs(db: Db) {
+    let first = db
+        .claim(job_run("a1", "room_sweep", t0()))
+        .await
+        .expect("claim")
+        .expect("free");
+    let next_tick = db
+        .claim(job_run("a2", "room_sweep", t0() + TimeDelta::seconds(1)))
+        .await
+        .expect("claim");
+    if db.backend() == "postgres" {
+        assert!(
+            next_tick.is_none(),
+            "the job's lock is held by the running claim"
+        );
+        let other_job = db
+            .claim(job_run("b1", "cleanup", t0() + TimeDelta::seconds(1)))
+            .await
+            .expect("claim");
+        assert!(other_job.is_some(), "locks are per job");
+        drop(other_job);
+        // Abandoning a lease (panic, cancellation) releases the lock too.
+        drop(first);
+        let after = db
+            .claim(job_run("a3", "room_sweep", t0() + TimeDelta::seconds(2)))
+            .await
+            .expect("claim")
+            .expect("released by drop");
+        after
+            .finish(outcome(t0() + TimeDelta::seconds(3), Some(0), None))
+            .await
+            .expect("finish");
+        let later = db
+            .claim(job_run("a4", "room_sweep", t0() + TimeDelta::seconds(4)))
+            .await
+            .expect("claim");
+        assert!(later.is_some(), "released by finish");
+    } else {
+        // One SQLite instance needs no lock: the scheduler keeps its own runs apart.
+        assert!(next_tick.is_some());
+        drop(first);
+    }
+    let (_, _, waiting) = db.pool_status();
+    assert_eq!(waiting, 0);
+}
+
+async fn jobs_records_list_and_purge(db: Db) {
+    for (i, days) in [10, 8, 1].into_iter().enumerate() {
+        let at = t0() - TimeDelta::days(days);
+        let lease = db
+            .claim(job_run(&format!("r{i}"), "guest_cleanup", at))
+            .await
+            .expect("claim")
+            .expect("free");
+        lease
+            .finish(outcome(at, Some(1), None))
+            .await
+            .expect("finish");
+    }
+    assert_eq!(
+        db.list_runs("guest_cleanup", t0() - TimeDelta::days(9))
+            .await
+            .expect("list")
+            .len(),
+        2,
+        "since filters by tick"
+    );
+    assert!(
+        db.list_runs("cleanup", t0() - TimeDelta::days(30))
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let purged = db
+        .purge_runs(t0() - TimeDelta::days(7))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 2);
+    let left = db
+        .list_runs("guest_cleanup", t0() - TimeDelta::days(30))
+        .await
+        .expect("list");
+    assert_eq!(
+        left.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["r2"]
+    );
+}
+
+async fn sweep_candidates_and_stale_participants(db: Db) {
+    // quiet: no rows, not live, not running → not a candidate
+    create_room(&db, "q", "quiet-room", "u1", t0()).await;
+    // live flag set
+    create_room(&db, "l", "live-room", "u1", t0()).await;
+    db.set_live("live-room", true, t0()).await.expect("live");
+    // running in LiveKit only
+    create_room(&db, "n", "named-room", "u1", t0()).await;
+    // active participant rows
+    create_room(&db, "p", "people-room", "u1", t0()).await;
+    let joined_early = t0();
+    let joined_late = t0() + TimeDelta::minutes(9);
+    for (who, at) in [
+        ("stale", joined_early),
+        ("here", joined_early),
+        ("fresh", joined_late),
+    ] {
+        assert!(db.admit("p", who, None, at).await.expect("admit"));
+    }
+    db.admit("q", "gone", None, t0()).await.expect("admit");
+    db.apply(
+        "q",
+        "gone",
+        ParticipantChange {
+            active: Some(false),
+            ..ParticipantChange::default()
+        },
+        t0(),
+    )
+    .await
+    .expect("leave");
+    // archived rooms are never candidates, even when named
+    create_room(&db, "z", "archived-room", "u1", t0()).await;
+    db.archive("z", t0()).await.expect("archive");
+
+    let candidates = db
+        .sweep_candidates(vec!["named-room".into(), "archived-room".into()])
+        .await
+        .expect("candidates");
+    let got: Vec<(&str, bool, i64)> = candidates
+        .iter()
+        .map(|c| (c.id.as_str(), c.is_live, c.active_participants))
+        .collect();
+    assert_eq!(got, [("l", true, 0), ("n", false, 0), ("p", false, 3)]);
+    assert_eq!(candidates[2].name, "people-room");
+    assert!(
+        db.sweep_candidates(Vec::new())
+            .await
+            .expect("no names")
+            .len()
+            == 2,
+        "an empty running list is fine"
+    );
+
+    let now = t0() + TimeDelta::minutes(10);
+    let cut = now - TimeDelta::minutes(2);
+    let n = db
+        .deactivate_stale("p", vec!["here".into()], cut, now)
+        .await
+        .expect("stale");
+    assert_eq!(
+        n, 1,
+        "only the stale row: 'here' is connected, 'fresh' is in grace"
+    );
+    let rows = ParticipantStore::list(&db, "p").await.expect("rows");
+    let state: Vec<(&str, bool, Option<DateTime<Utc>>)> = rows
+        .iter()
+        .map(|r| (r.identity.as_str(), r.is_active, r.left_at))
+        .collect();
+    assert!(state.contains(&("stale", false, Some(now))), "{state:?}");
+    assert!(state.contains(&("here", true, None)), "{state:?}");
+    assert!(state.contains(&("fresh", true, None)), "{state:?}");
+    assert!(
+        state.contains(&("u1", false, None)),
+        "creator row untouched: {state:?}"
+    );
+    // Nobody connected: every row past the grace goes.
+    let n = db
+        .deactivate_stale("p", Vec::new(), now + TimeDelta::minutes(10), now)
+        .await
+        .expect("stale");
+    assert_eq!(n, 2);
+    assert_eq!(
+        ParticipantStore::count_active(&db, "p", None)
+            .await
+            .expect("count"),
+        0
+    );
+    assert_eq!(
+        ParticipantStore::count_active(&db, "q", None)
+            .await
+            .expect("count"),
+        0,
+        "other rooms untouched"
+    );
+}
+
+async fn census_counts_sessions_rooms_and_participants(db: Db) {
+    let empty = db.census(t0()).await.expect("census");
+    assert_eq!(empty, Census::default());
+    UserStore::insert(&db, user("u1", "a@x.org", "local", &[Access::User]))
+        .await
+        .expect("user");
+    SessionStore::insert(&db, session("s1", "u1", "h1", t0() + TimeDelta::days(1)))
+        .await
+        .expect("s1");
+    SessionStore::insert(&db, session("s2", "u1", "h2", t0() - TimeDelta::days(1)))
+        .await
+        .expect("expired");
+    SessionStore::insert(&db, session("s3", "u1", "h3", t0() + TimeDelta::days(1)))
+        .await
+        .expect("s3");
+    db.revoke("s3", "test", t0()).await.expect("revoke");
+
+    create_room(&db, "a", "active-room", "u1", t0()).await;
+    create_room(&db, "l", "live-room", "u1", t0()).await;
+    db.set_live("live-room", true, t0()).await.expect("live");
+    create_room(&db, "i", "idle-room", "u1", t0()).await;
+    db.deactivate_idle(t0() + TimeDelta::hours(1), t0() + TimeDelta::hours(1))
+        .await
+        .expect("idle");
+    create_room(&db, "z", "archived-room", "u1", t0()).await;
+    db.archive("z", t0()).await.expect("archive");
+    db.admit("l", "p1", None, t0()).await.expect("p1");
+    db.admit("l", "p2", None, t0()).await.expect("p2");
+    db.apply(
+        "l",
+        "p2",
+        ParticipantChange {
+            banned: Some(true),
+            ..ParticipantChange::default()
+        },
+        t0(),
+    )
+    .await
+    .expect("ban");
+
+    let c = db.census(t0()).await.expect("census");
+    assert_eq!(
+        c,
+        Census {
+            active_sessions: 1,
+            active_rooms: 1,
+            live_rooms: 1,
+            inactive_rooms: 2,
+            archived_rooms: 1,
+            active_participants: 1,
+        }
     );
 }

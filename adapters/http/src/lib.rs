@@ -13,7 +13,9 @@ pub mod error;
 pub mod ids;
 pub mod livekit_host;
 pub mod media_log;
+pub mod metrics;
 pub mod middleware;
+pub mod proxy;
 pub mod rate_limit;
 pub mod router;
 pub mod routes;
@@ -25,13 +27,16 @@ mod tests;
 
 use std::sync::Arc;
 
-use bedrud_domain::{Accounts, Admin, AdminRooms, LivekitEvents, Moderation, Rooms, Sessions};
+use bedrud_domain::{
+    Accounts, Admin, AdminRooms, LivekitEvents, Moderation, OAuth, Passkeys, Rooms, Sessions,
+};
 use bedrud_ports::{DatabaseHealth, WebhookVerifier};
 use poem::endpoint::BoxEndpoint;
 use poem::http::HeaderName;
 use poem::{EndpointExt, IntoEndpoint};
 
 pub use config::{HttpConfig, RateLimit};
+pub use metrics::{CensusSource, Metrics, MetricsSources, PoolGauges};
 
 use auth::cookies::CookiePolicy;
 use auth::guest_id::GuestIds;
@@ -66,6 +71,10 @@ pub struct Services {
     pub db: Arc<dyn DatabaseHealth>,
     /// LiveKit state for /api/ready: "starting"|"running"|"restarting"|"external"|"unavailable"|"disabled"
     pub livekit_state: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Passkey ceremonies and the caller's passkeys.
+    pub passkeys: Arc<Passkeys>,
+    /// OAuth/OIDC sign-in.
+    pub oauth: Arc<OAuth>,
 }
 
 /// Per-instance HTTP state derived from [`HttpConfig`], reachable as request data.
@@ -81,9 +90,30 @@ pub struct HttpState {
     pub guest_ids: GuestIds,
 }
 
+/// Optional parts of the application endpoint.
+#[derive(Default)]
+pub struct Extras {
+    /// The embedded-LiveKit reverse proxy for `/livekit` (API §6.4).
+    pub livekit_proxy: Option<BoxEndpoint<'static>>,
+    /// Request metrics; also served at `/metrics` unless `metrics_elsewhere`.
+    pub metrics: Option<Arc<Metrics>>,
+    /// `/metrics` has a listener of its own (`metrics.bind`, see [`metrics::endpoint`]),
+    /// so this endpoint answers 404 there but still counts requests.
+    pub metrics_elsewhere: bool,
+}
+
 /// The whole application endpoint: /api/*, /health and /ready redirects, SPA for everything else.
 pub fn app(services: Arc<Services>, config: HttpConfig) -> BoxEndpoint<'static> {
-    build(services, config, None)
+    build(services, config, Extras::default())
+}
+
+/// [`app`] with the optional parts: LiveKit proxy, metrics.
+pub fn app_with(
+    services: Arc<Services>,
+    config: HttpConfig,
+    extras: Extras,
+) -> BoxEndpoint<'static> {
+    build(services, config, extras)
 }
 
 /// [`app`] with the embedded-LiveKit reverse proxy mounted at `/livekit` (API §6.4): it
@@ -93,14 +123,14 @@ pub fn app_with_livekit_proxy(
     config: HttpConfig,
     proxy: BoxEndpoint<'static>,
 ) -> BoxEndpoint<'static> {
-    build(services, config, Some(proxy))
+    let extras = Extras {
+        livekit_proxy: Some(proxy),
+        ..Extras::default()
+    };
+    build(services, config, extras)
 }
 
-fn build(
-    services: Arc<Services>,
-    config: HttpConfig,
-    proxy: Option<BoxEndpoint<'static>>,
-) -> BoxEndpoint<'static> {
+fn build(services: Arc<Services>, config: HttpConfig, extras: Extras) -> BoxEndpoint<'static> {
     let trusted = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_else(|e| {
         tracing::error!(error = %e, "ignoring server.trusted_proxies");
         TrustedProxies::default()
@@ -123,15 +153,17 @@ fn build(
         CompressJson::new(api::ApiEndpoint::new(routes.clone())),
         MAX_BODY_BYTES,
     );
-    let site = site::Site::new(api, spa::Spa);
+    let served_here = extras.metrics.clone().filter(|_| !extras.metrics_elsewhere);
+    let site = site::Site::new(api, spa::Spa).with_metrics(served_here);
     let cors = CorsPolicy::new(
         &config.cors_allowed_origins,
         &config.cors_allowed_headers,
         config.cors_allow_credentials,
     );
     let guarded = SecurityHeaders::new(Cors::new(site, cors), &config.livekit_origins);
-    let split = site::LivekitSplit::new(proxy, guarded);
+    let split = site::LivekitSplit::new(extras.livekit_proxy, guarded);
     Observe::new(split, network, routes)
+        .with_metrics(extras.metrics)
         .into_endpoint()
         .data(services)
         .data(state)

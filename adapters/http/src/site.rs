@@ -1,11 +1,15 @@
-//! Top-level dispatch: `/api/*` to the API, `/health` and `/ready` to redirects, the
-//! `/livekit` proxy when mounted, everything else to the web app.
+//! Top-level dispatch: `/api/*` to the API, `/health` and `/ready` to redirects,
+//! `/metrics` when served here, the `/livekit` proxy when mounted, everything else to the
+//! web app.
+
+use std::sync::Arc;
 
 use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 
 use crate::error::{NOT_FOUND, json_error};
+use crate::metrics::{METRICS_PATH, Metrics};
 
 /// Whether `path` belongs to the API (`/api` or below).
 pub fn is_api(path: &str) -> bool {
@@ -21,12 +25,23 @@ pub fn is_livekit(path: &str) -> bool {
 pub struct Site<A, S> {
     api: A,
     spa: S,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<A, S> Site<A, S> {
-    /// `api` serves `/api/*`, `spa` everything else but the redirects.
+    /// `api` serves `/api/*`, `spa` everything else but the redirects; `/metrics` is 404.
     pub fn new(api: A, spa: S) -> Self {
-        Site { api, spa }
+        Site {
+            api,
+            spa,
+            metrics: None,
+        }
+    }
+
+    /// Serves `/metrics` from `metrics` (when given).
+    pub fn with_metrics(mut self, metrics: Option<Arc<Metrics>>) -> Self {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -49,6 +64,11 @@ impl<A: Endpoint, S: Endpoint> Endpoint for Site<A, S> {
             return self.api.call(req).await.map(IntoResponse::into_response);
         }
         match path {
+            METRICS_PATH => Ok(match &self.metrics {
+                Some(metrics) => crate::metrics::respond(metrics, &req).await,
+                // Disabled, or served on its own listener (`metrics.bind`).
+                None => json_error(StatusCode::NOT_FOUND, NOT_FOUND),
+            }),
             "/health" => Ok(redirect("/api/health")),
             "/ready" => Ok(redirect("/api/ready")),
             _ => self.spa.call(req).await.map(IntoResponse::into_response),

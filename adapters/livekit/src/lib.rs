@@ -6,15 +6,24 @@
 //! rather than `livekit_api::services::RoomClient`: RoomClient sends the right grants, but
 //! signs 6-hour service tokens, cannot skip TLS verification for self-signed API hosts
 //! (`livekit.skip_tls_verify`), and panics on a `MutePublishedTrack` reply without a track.
+//!
+//! [`process`] supervises an embedded `livekit-server` ([`Supervisor`]) started with a
+//! livekit.yaml rendered from Bedrud's configuration ([`render_livekit_yaml`]).
 #![forbid(unsafe_code)]
 
 mod convert;
+pub mod process;
 mod rooms;
 mod tokens;
 mod twirp;
 mod webhook;
 
+pub use bedrud_ports::ProcessState;
 pub use convert::{permission_to_proto, track_source_from_proto, track_source_name, video_grants};
+pub use process::{
+    Backoff, HealthSettings, LivekitYamlConfig, Supervisor, SupervisorConfig, SupervisorTask,
+    TurnConfig, render_livekit_yaml, webhook_url, yaml_port,
+};
 pub use rooms::LivekitRooms;
 pub use tokens::LivekitTokens;
 pub use webhook::LivekitWebhooks;

@@ -1,6 +1,9 @@
 //! A stand-in for the `livekit-server` binary in tests: reads the same `livekit.yaml`
 //! (`--config FILE`, `--config-body YAML`, or `LIVEKIT_CONFIG` with the YAML itself), serves the fake RoomService
 //! and control endpoints on its `port`, and exits on SIGTERM/SIGINT or `POST /_fake/crash`.
+//! `FAKE_LIVEKIT_START_DELAY_MS` delays listening (a slow start, for supervisor tests).
+//! Unlike LiveKit, it also exits when its parent dies, so that a test that fails
+//! half-way never leaves it running.
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
@@ -9,6 +12,22 @@ use bedrud_tests::fake_livekit::{FakeConfig, FakeLivekit};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = read_config()?;
+    exit_with_parent();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let delay = std::env::var("FAKE_LIVEKIT_START_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if delay > 0 {
+        println!("fake LiveKit server: starting in {delay} ms");
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_millis(delay)) => {}
+            _ = term.recv() => {
+                println!("fake LiveKit server stopping before it started");
+                return Ok(());
+            }
+        }
+    }
     let server = FakeLivekit::start_with(config).await?;
     // LiveKit-like start-up line, for supervisors that watch the output.
     println!(
@@ -16,7 +35,6 @@ async fn main() -> anyhow::Result<()> {
         server.addr().port(),
         server.addr()
     );
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
@@ -24,6 +42,19 @@ async fn main() -> anyhow::Result<()> {
     println!("fake LiveKit server stopping");
     server.stop();
     Ok(())
+}
+
+/// Exits as soon as the process that started us is gone (we were re-parented).
+fn exit_with_parent() {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if std::os::unix::process::parent_id() != parent {
+                std::process::exit(0);
+            }
+        }
+    });
 }
 
 fn read_config() -> anyhow::Result<FakeConfig> {

@@ -1,4 +1,5 @@
-//! The fake's HTTP side: Twirp RoomService with token checks, health, control endpoints.
+//! The fake's HTTP side: Twirp RoomService with token checks, health, a WebSocket echo
+//! at `/rtc` (LiveKit's signalling path), control endpoints.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                     let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades()
                         .await;
                 });
             }
@@ -81,6 +83,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Reply, Dr
     if req.method() == Method::GET && path == "/" {
         return Ok(text(StatusCode::OK, "OK"));
     }
+    if path == "/rtc" || path.starts_with("/rtc/") {
+        return Ok(websocket_echo(req));
+    }
     match path.strip_prefix(TWIRP_PREFIX) {
         Some(method) if req.method() == Method::POST => {
             let method = method.to_string();
@@ -92,6 +97,70 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Reply, Dr
             msg: format!("no handler for {} {path}", req.method()),
         })),
     }
+}
+
+/// LiveKit's signalling path as a WebSocket echo: every text or binary message comes
+/// back unchanged; the first message sent is `{"path":…,"query":…}` of the upgrade.
+fn websocket_echo(mut req: Request<Incoming>) -> Reply {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::WebSocketStream;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+    use tokio_tungstenite::tungstenite::protocol::Role;
+
+    let is_websocket = req
+        .headers()
+        .get(hyper::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let Some(key) = req.headers().get("sec-websocket-key").cloned() else {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    };
+    if !is_websocket {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    }
+    let hello = serde_json::json!({
+        "path": req.uri().path(),
+        "query": req.uri().query().unwrap_or_default(),
+    })
+    .to_string();
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let (mut tx, mut rx) = ws.split();
+        if tx.send(Message::text(hello)).await.is_err() {
+            return;
+        }
+        while let Some(Ok(message)) = rx.next().await {
+            let echo = match message {
+                Message::Text(_) | Message::Binary(_) => message,
+                Message::Close(_) => break,
+                _ => continue,
+            };
+            if tx.send(echo).await.is_err() {
+                break;
+            }
+        }
+        let _ = tx.close().await;
+    });
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = r.headers_mut();
+    headers.insert(
+        hyper::header::UPGRADE,
+        hyper::header::HeaderValue::from_static("websocket"),
+    );
+    headers.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("Upgrade"),
+    );
+    if let Ok(accept) = hyper::header::HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        headers.insert("sec-websocket-accept", accept);
+    }
+    r
 }
 
 fn text(status: StatusCode, body: &str) -> Reply {
@@ -306,6 +375,30 @@ fn apply(model: &mut Model, codec: Codec, request: FakeRequest) -> (Reply, Vec<C
     }
 }
 
+/// `{method, path, query, headers}` of a request (`/_fake/echo…`; headers as name →
+/// values, for proxy tests).
+fn request_echo(req: &Request<Incoming>) -> serde_json::Value {
+    let mut headers = serde_json::Map::new();
+    for (name, value) in req.headers() {
+        let entry = headers
+            .entry(name.as_str())
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(values) = entry {
+            values.push(
+                String::from_utf8_lossy(value.as_bytes())
+                    .into_owned()
+                    .into(),
+            );
+        }
+    }
+    serde_json::json!({
+        "method": req.method().as_str(),
+        "path": req.uri().path(),
+        "query": req.uri().query().unwrap_or_default(),
+        "headers": headers,
+    })
+}
+
 /// A room with its participants and data messages, for `GET /_fake/rooms`.
 #[derive(Serialize)]
 struct RoomView {
@@ -324,10 +417,15 @@ async fn control(shared: &Shared, req: Request<Incoming>) -> Reply {
     let method = req.method().clone();
     let path = req.uri().path().trim_end_matches('/').to_string();
     let segments: Vec<&str> = path.trim_start_matches("/_fake/").split('/').collect();
+    let echo = (segments.first() == Some(&"echo")).then(|| request_echo(&req));
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    if let Some(mut echo) = echo {
+        echo["body"] = serde_json::Value::String(String::from_utf8_lossy(&body).into_owned());
+        return json_reply(StatusCode::OK, &echo);
+    }
     let bad = |msg: String| {
         json_reply(
             StatusCode::BAD_REQUEST,

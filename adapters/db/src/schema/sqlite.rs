@@ -124,6 +124,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    job_runs (id) {
+        id -> Text,
+        job -> Text,
+        tick -> TimestamptzSqlite,
+        instance -> Text,
+        started_at -> TimestamptzSqlite,
+        finished_at -> Nullable<TimestamptzSqlite>,
+        rows_changed -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(room_participants -> rooms (room_id));
 diesel::joinable!(passkeys -> users (user_id));
@@ -137,4 +150,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ceremonies,
     oauth_identities,
     runtime_settings,
+    job_runs,
 );

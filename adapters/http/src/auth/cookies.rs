@@ -36,18 +36,38 @@ impl CookiePolicy {
     /// One `Set-Cookie` value: `Path=/`, HttpOnly, Secure\*, SameSite (`None` when
     /// Secure, else `Lax`), Domain.
     pub fn cookie(&self, name: &str, value: &str, max_age: Duration) -> String {
-        self.build(name, value, max_age, self.secure)
+        self.build(name, value, max_age, "/", self.secure)
     }
 
     /// One `Set-Cookie` value that is always `SameSite=Lax` (`bedrud_guest_id`):
     /// `Path=/`, HttpOnly, Secure\*, Domain.
     pub fn lax_cookie(&self, name: &str, value: &str, max_age: Duration) -> String {
-        self.build(name, value, max_age, false)
+        self.build(name, value, max_age, "/", false)
     }
 
-    fn build(&self, name: &str, value: &str, max_age: Duration, same_site_none: bool) -> String {
+    /// [`CookiePolicy::cookie`] (`lax` false) or [`CookiePolicy::lax_cookie`] (`lax`
+    /// true) scoped to `path` (the passkey and OAuth flow cookies).
+    pub fn path_cookie(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Duration,
+        path: &str,
+        lax: bool,
+    ) -> String {
+        self.build(name, value, max_age, path, self.secure && !lax)
+    }
+
+    fn build(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Duration,
+        path: &str,
+        same_site_none: bool,
+    ) -> String {
         let mut c = format!(
-            "{name}={value}; Max-Age={}; Path=/; HttpOnly",
+            "{name}={value}; Max-Age={}; Path={path}; HttpOnly",
             max_age.as_secs()
         );
         if max_age.is_zero() {

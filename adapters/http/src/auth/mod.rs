@@ -2,6 +2,7 @@
 //! reusable extractors and middleware, and the auth cookies of §2.5.
 
 pub mod cookies;
+pub mod flow_cookies;
 pub mod guards;
 pub mod guest_id;
 pub mod token;

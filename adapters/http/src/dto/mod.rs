@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_room;
 pub mod auth;
 pub mod optional_json;
+pub mod passkey;
 pub mod room;
 pub mod settings;
 pub mod text;

@@ -1,5 +1,6 @@
 //! The outermost layer: request id (`X-Request-Id`), client IP, scheme, route template,
-//! a tracing span around the whole request, and one access-log line per request.
+//! a tracing span around the whole request, one access-log line per request, and the
+//! request metrics.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use tracing::Instrument;
 
 use crate::context::RequestContext;
 use crate::error::{INVALID_REQUEST_BODY, recover};
+use crate::metrics::{Metrics, route_label};
 use crate::middleware::client_ip::TrustedProxies;
 use crate::router::RouteTable;
 
@@ -80,6 +82,7 @@ pub struct Observe<E> {
     inner: E,
     network: Arc<Network>,
     routes: Arc<RouteTable>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<E> Observe<E> {
@@ -89,7 +92,14 @@ impl<E> Observe<E> {
             inner,
             network,
             routes,
+            metrics: None,
         }
+    }
+
+    /// Also counts every request in `metrics` (when given).
+    pub fn with_metrics(mut self, metrics: Option<Arc<Metrics>>) -> Self {
+        self.metrics = metrics;
+        self
     }
 }
 
@@ -118,7 +128,12 @@ impl<E: Endpoint> Endpoint for Observe<E> {
         }
 
         let status = resp.status().as_u16();
-        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = started.elapsed();
+        if let Some(metrics) = &self.metrics {
+            let route = route_label(ctx.route.as_deref(), &path);
+            metrics.observe_request(method.as_str(), route, status, elapsed);
+        }
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
         let user_id = ctx.user_id().unwrap_or_default();
         tracing::info!(
             target: "bedrud_http::access",

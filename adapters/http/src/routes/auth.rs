@@ -31,7 +31,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub struct AuthApi;
 
 /// Cookies carrying a freshly issued pair, with the policy's lifetimes.
-fn sign_in_cookies(services: &Services, state: &HttpState, pair: &TokenPair) -> Cookies {
+pub(crate) fn sign_in_cookies(services: &Services, state: &HttpState, pair: &TokenPair) -> Cookies {
     let policy = services.sessions.policy();
     let access = policy.access_lifetime().to_std().unwrap_or(Duration::ZERO);
     let refresh = policy.refresh_lifetime().to_std().unwrap_or(Duration::ZERO);

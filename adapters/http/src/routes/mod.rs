@@ -9,8 +9,11 @@ pub mod admin;
 pub mod admin_rooms;
 pub mod auth;
 pub mod docs;
+pub mod flow;
 pub mod health;
 pub mod moderation;
+pub mod oauth;
+pub mod passkeys;
 pub mod rooms;
 pub mod webhook;
 
@@ -50,6 +53,8 @@ pub type Api = (
     admin::AdminApi,
     admin_rooms::AdminRoomsApi,
     docs::DocsApi,
+    passkeys::PasskeysApi,
+    oauth::OAuthApi,
 );
 
 /// The API areas.
@@ -63,6 +68,8 @@ pub fn api() -> Api {
         admin::AdminApi,
         admin_rooms::AdminRoomsApi,
         docs::DocsApi,
+        passkeys::PasskeysApi,
+        oauth::OAuthApi,
     )
 }
 

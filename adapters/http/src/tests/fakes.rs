@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bedrud_domain::{
-    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, RoomPolicy, RoomPorts,
-    Rooms, Sessions,
+    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, OAuth, OAuthPorts,
+    PasskeyPorts, Passkeys, RoomPolicy, RoomPorts, Rooms, Sessions,
 };
 use bedrud_ports::*;
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::Services;
+use crate::tests::flow_fakes::{Ceremonies, Flows, Identities, PasskeyRows};
 use crate::tests::room_fakes::{MediaCalls, RoomRows, media_server, media_tokens};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -282,7 +283,10 @@ impl IdSource for RandomIds {
             .collect()
     }
     fn random_bytes(&self, len: usize) -> Vec<u8> {
-        vec![7; len]
+        std::iter::repeat_with(|| *uuid::Uuid::new_v4().as_bytes())
+            .flatten()
+            .take(len)
+            .collect()
     }
 }
 
@@ -321,6 +325,8 @@ pub struct World {
     pub rooms: Arc<RoomRows>,
     pub media: MediaCalls,
     pub services: Arc<Services>,
+    pub ceremonies: Arc<Ceremonies>,
+    pub passkeys: Arc<PasskeyRows>,
 }
 
 /// A webhook verifier that refuses everything as unconfigured.
@@ -333,26 +339,33 @@ fn unconfigured_webhooks() -> MockWebhookVerifier {
 
 impl World {
     pub fn new() -> World {
-        World::build(unconfigured_webhooks(), false)
+        World::build(unconfigured_webhooks(), false, Flows::default())
+    }
+
+    /// A world whose passkey verifier, OAuth providers and their switches are `flows`.
+    pub fn with_flows(flows: Flows) -> World {
+        World::build(unconfigured_webhooks(), false, flows)
     }
 
     /// A world whose webhook verifier is `webhooks`.
     pub fn with_webhooks(webhooks: MockWebhookVerifier) -> World {
-        World::build(webhooks, false)
+        World::build(webhooks, false, Flows::default())
     }
 
     /// A world whose media server fails every call.
     pub fn with_failing_media() -> World {
-        World::build(unconfigured_webhooks(), true)
+        World::build(unconfigured_webhooks(), true, Flows::default())
     }
 
-    fn build(webhooks: MockWebhookVerifier, media_failing: bool) -> World {
+    fn build(webhooks: MockWebhookVerifier, media_failing: bool, flows: Flows) -> World {
         let users = Arc::new(Users::default());
         let sessions = Arc::new(SessionRows::default());
         let db = Arc::new(Db::default());
         let policy = AuthPolicy {
             // Tests revoke and expect the next request to see it at once.
             session_cache_secs: 0,
+            passkeys_enabled: flows.passkeys_enabled,
+            oauth_providers: flows.oauth_providers,
             ..AuthPolicy::default()
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -378,7 +391,42 @@ impl World {
             users.clone(),
             session_uc.clone(),
             clock.clone(),
+            policy.clone(),
+        ));
+        let ceremonies = Arc::new(Ceremonies::default());
+        let passkey_rows = Arc::new(PasskeyRows {
+            rows: Mutex::default(),
+            users: users.clone(),
+        });
+        let passkeys = Arc::new(Passkeys::new(
+            PasskeyPorts {
+                users: users.clone(),
+                passkeys: passkey_rows.clone(),
+                ceremonies: ceremonies.clone(),
+                settings: Arc::new(NoSettings),
+                verifier: Arc::new(flows.verifier),
+                clock: clock.clone(),
+                ids: ids.clone(),
+            },
+            session_uc.clone(),
+            policy.clone(),
+        ));
+        let oauth = Arc::new(OAuth::new(
+            OAuthPorts {
+                users: users.clone(),
+                identities: Arc::new(Identities {
+                    rows: Mutex::default(),
+                    users: users.clone(),
+                }),
+                ceremonies: ceremonies.clone(),
+                settings: Arc::new(NoSettings),
+                providers: Arc::new(flows.providers),
+                clock: clock.clone(),
+                ids: ids.clone(),
+            },
+            session_uc.clone(),
             policy,
+            flows.frontend_url,
         ));
         let rooms = Arc::new(RoomRows::default());
         let media = MediaCalls::default();
@@ -404,6 +452,8 @@ impl World {
             webhooks: Arc::new(webhooks),
             db: db.clone(),
             livekit_state: Arc::new(|| "disabled".to_owned()),
+            passkeys,
+            oauth,
         });
         World {
             users,
@@ -412,6 +462,8 @@ impl World {
             rooms,
             media,
             services,
+            ceremonies,
+            passkeys: passkey_rows,
         }
     }
 

@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use bedrud_db::{Db, PoolOptions};
 use bedrud_domain::{
-    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Moderation, OAuth, OAuthPorts,
-    PasskeyPorts, Passkeys, RoomPolicy, RoomPorts, Rooms, Sessions,
+    Accounts, Admin, AdminRooms, AuthPolicy, LivekitEvents, Maintenance, MaintenancePolicy,
+    MaintenancePorts, Moderation, OAuth, OAuthPorts, PasskeyPorts, Passkeys, RoomPolicy, RoomPorts,
+    Rooms, Sessions,
 };
-use bedrud_http::{HttpConfig, RateLimit, Services};
+use bedrud_http::{HttpConfig, Metrics, MetricsSources, PoolGauges, RateLimit, Services};
 use bedrud_livekit::{LivekitRooms, LivekitTokens, LivekitWebhooks, Supervisor};
 use bedrud_ports::{Clock, IdSource, MediaServer};
+use bedrud_scheduler::{JobSchedule, Scheduler};
 use bedrud_security::{
     Argon2Hasher, EndpointOverrides, JwtCodec, OAuthClients, OsRandom, ProviderConfig,
     ProviderKind, SystemClock, WebauthnConfig, WebauthnVerifier,
@@ -291,6 +293,25 @@ pub struct RoomCases {
     pub events: Arc<LivekitEvents>,
     pub admin_rooms: Arc<AdminRooms>,
     pub webhooks: Arc<LivekitWebhooks>,
+    /// LiveKit's RoomService (a disabled stand-in when there is no media server).
+    pub media: Arc<dyn MediaServer>,
+}
+
+/// LiveKit's RoomService as the server reaches it (see [`livekit_internal_host`]).
+pub fn media_server(
+    config: &Config,
+    secrets: &Secrets,
+    mode: LivekitMode,
+) -> anyhow::Result<Arc<dyn MediaServer>> {
+    Ok(match mode {
+        LivekitMode::Disabled => Arc::new(LivekitRooms::disabled()),
+        _ => Arc::new(LivekitRooms::new(
+            &livekit_internal_host(config, mode),
+            &secrets.livekit_key,
+            &secrets.livekit_secret,
+            config.livekit.skip_tls_verify,
+        )?),
+    })
 }
 
 /// Builds the room use cases over the database and LiveKit.
@@ -302,15 +323,7 @@ pub fn room_cases(
     mode: LivekitMode,
 ) -> anyhow::Result<RoomCases> {
     let store = Arc::new(db.clone());
-    let media: Arc<dyn MediaServer> = match mode {
-        LivekitMode::Disabled => Arc::new(LivekitRooms::disabled()),
-        _ => Arc::new(LivekitRooms::new(
-            &livekit_internal_host(config, mode),
-            &secrets.livekit_key,
-            &secrets.livekit_secret,
-            config.livekit.skip_tls_verify,
-        )?),
-    };
+    let media = media_server(config, secrets, mode)?;
     let ports = RoomPorts {
         rooms: store.clone(),
         participants: store.clone(),
@@ -320,7 +333,7 @@ pub fn room_cases(
             &secrets.livekit_key,
             &secrets.livekit_secret,
         )),
-        media,
+        media: media.clone(),
         clock: Arc::new(SystemClock),
         ids: Arc::new(OsRandom),
     };
@@ -341,7 +354,91 @@ pub fn room_cases(
             &secrets.livekit_key,
             &secrets.livekit_secret,
         )),
+        media,
     })
+}
+
+/// The maintenance use case behind the scheduled jobs and the metrics' census.
+pub fn maintenance(config: &Config, db: &Db, media: Arc<dyn MediaServer>) -> Arc<Maintenance> {
+    let store = Arc::new(db.clone());
+    Arc::new(Maintenance::new(
+        MaintenancePorts {
+            rooms: store.clone(),
+            sweep: store.clone(),
+            users: store.clone(),
+            sessions: store.clone(),
+            ceremonies: store.clone(),
+            job_runs: store.clone(),
+            census: store,
+            media,
+            clock: Arc::new(SystemClock),
+        },
+        MaintenancePolicy {
+            idle_timeout_minutes: i64::from(config.rooms.idle_timeout_minutes),
+            guest_retention_days: i64::from(config.jobs.guest_retention_days),
+            ..MaintenancePolicy::default()
+        },
+    ))
+}
+
+/// `jobs.<name>` of every job, in listing order.
+pub fn job_schedules(config: &Config) -> Vec<JobSchedule> {
+    let j = &config.jobs;
+    [
+        ("room_sweep", &j.room_sweep),
+        ("cleanup", &j.cleanup),
+        ("guest_cleanup", &j.guest_cleanup),
+    ]
+    .into_iter()
+    .map(|(name, c)| JobSchedule::new(name, c.enabled, &c.schedule))
+    .collect()
+}
+
+/// The jobs of this instance over `maintenance`, claimed in the database.
+pub fn scheduler(config: &Config, db: &Db, maintenance: Arc<Maintenance>) -> Scheduler {
+    Scheduler::new(maintenance, Arc::new(db.clone()), job_schedules(config))
+}
+
+/// The Prometheus metrics, reading the census, LiveKit and the pool at scrape time.
+pub fn metrics(
+    db: &Db,
+    maintenance: Arc<Maintenance>,
+    livekit_state: Arc<dyn Fn() -> String + Send + Sync>,
+    supervisor: Option<Arc<Supervisor>>,
+) -> anyhow::Result<Arc<Metrics>> {
+    let pool_db = db.clone();
+    let sources = MetricsSources {
+        census: maintenance,
+        livekit_state,
+        livekit_restarts: Arc::new(move || supervisor.as_ref().map_or(0, |s| s.restarts())),
+        db_pool: Arc::new(move || {
+            let (size, available, waiting) = pool_db.pool_status();
+            PoolGauges {
+                size,
+                available,
+                waiting,
+            }
+        }),
+    };
+    Ok(Arc::new(
+        Metrics::new(sources, Scheduler::names())
+            .map_err(|e| anyhow::anyhow!("cannot register metrics: {e}"))?,
+    ))
+}
+
+/// What `/api/ready` and the metrics report for LiveKit: the supervisor's state when
+/// bedrud runs it, else what the mode implies.
+pub fn livekit_state_source(
+    mode: LivekitMode,
+    supervisor: Option<Arc<Supervisor>>,
+) -> Arc<dyn Fn() -> String + Send + Sync> {
+    match supervisor {
+        Some(s) => Arc::new(move || s.state().as_str().to_owned()),
+        None => {
+            let state = livekit_state(mode);
+            Arc::new(move || state.to_owned())
+        }
+    }
 }
 
 /// The HTTP adapter's settings from the configuration (the secret keys the guest-id cookie).
@@ -395,16 +492,8 @@ pub fn services(
     db: &Db,
     cases: &UseCases,
     rooms: &RoomCases,
-    mode: LivekitMode,
-    supervisor: Option<Arc<Supervisor>>,
+    livekit_state: Arc<dyn Fn() -> String + Send + Sync>,
 ) -> Arc<Services> {
-    let livekit_state: Arc<dyn Fn() -> String + Send + Sync> = match supervisor {
-        Some(s) => Arc::new(move || s.state().as_str().to_owned()),
-        None => {
-            let state = livekit_state(mode);
-            Arc::new(move || state.to_owned())
-        }
-    };
     Arc::new(Services {
         accounts: cases.accounts.clone(),
         sessions: cases.sessions.clone(),

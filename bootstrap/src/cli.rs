@@ -36,10 +36,26 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The scheduled maintenance jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Run only the supervised LiveKit media server (for a separate service unit).
     Livekit {
         #[command(subcommand)]
         command: Option<LivekitCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List the jobs with their schedules.
+    List,
+    /// Run one job now (under the same database claim as a scheduled run).
+    Run {
+        /// room_sweep, cleanup or guest_cleanup.
+        name: String,
     },
 }
 

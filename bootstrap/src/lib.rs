@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod jobs;
 pub mod logging;
 pub mod media;
 pub mod secrets;
@@ -47,6 +48,14 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
     app::http_config(&config, resolved.livekit_mode, "")
         .validate()
         .map_err(anyhow::Error::msg)?;
+    app::webauthn_verifier(&config)?;
+    app::oauth_clients(&config)?;
+    for job in app::job_schedules(&config) {
+        if job.enabled {
+            bedrud_scheduler::parse_schedule(&job.cron)
+                .map_err(|e| anyhow::anyhow!("jobs.{}.schedule: {e}", job.name))?;
+        }
+    }
     if let Command::Config {
         command: ConfigCommand::Check,
     } = command
@@ -94,6 +103,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<()> {
                 let db = app::open_db(&config, &resolved)?;
                 db.migrate().await?;
                 let result = users::run(&db, command).await;
+                db.close();
+                result
+            }
+            Command::Jobs { command } => {
+                let db = app::open_db(&config, &resolved)?;
+                db.migrate().await?;
+                let result = jobs::run(&config, &resolved, &db, command).await;
                 db.close();
                 result
             }

@@ -72,30 +72,69 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
     let livekit_task = supervisor
         .clone()
         .map(|s| tokio::spawn(s.run(shutdown.wait())));
-    let services = app::services(
-        &db,
-        &cases,
-        &rooms,
-        resolved.livekit_mode,
-        supervisor.clone(),
-    );
+    let livekit_state = app::livekit_state_source(resolved.livekit_mode, supervisor.clone());
+    let services = app::services(&db, &cases, &rooms, livekit_state.clone());
     let http = app::http_config(&config, resolved.livekit_mode, &secrets.session);
-    let endpoint = if embedded {
-        let target = app::livekit_internal_host(&config, resolved.livekit_mode);
-        bedrud_http::app_with_livekit_proxy(
-            services,
-            http,
-            bedrud_http::proxy::livekit_proxy(&target),
-        )
+
+    let maintenance = app::maintenance(&config, &db, rooms.media.clone());
+    let metrics = if config.metrics.enabled {
+        Some(app::metrics(
+            &db,
+            maintenance.clone(),
+            livekit_state,
+            supervisor.clone(),
+        )?)
     } else {
-        bedrud_http::app(services, http)
+        None
     };
+    let metrics_bind = config.metrics.bind.trim();
+    let metrics_task = match &metrics {
+        Some(m) if !metrics_bind.is_empty() => {
+            let listener = tokio::net::TcpListener::bind(metrics_bind)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("metrics.bind: cannot listen on {metrics_bind}: {e}")
+                })?;
+            tracing::info!(addr = %listener.local_addr()?, "metrics on http://{}/metrics", listener.local_addr()?);
+            let acceptor = TcpAcceptor::from_tokio(listener)?;
+            let endpoint = bedrud_http::metrics::endpoint(m.clone());
+            let stop = shutdown.wait();
+            Some(tokio::spawn(async move {
+                if let Err(e) = Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(endpoint, stop, Some(Duration::from_secs(1)))
+                    .await
+                {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            }))
+        }
+        _ => None,
+    };
+    let mut scheduler = app::scheduler(&config, &db, maintenance);
+    if let Some(m) = &metrics {
+        scheduler = scheduler.with_observer(m.clone());
+    }
+    let jobs = scheduler.start().await?;
+
+    let extras = bedrud_http::Extras {
+        livekit_proxy: embedded.then(|| {
+            let target = app::livekit_internal_host(&config, resolved.livekit_mode);
+            bedrud_http::proxy::livekit_proxy(&target)
+        }),
+        metrics_elsewhere: metrics.is_some() && !metrics_bind.is_empty(),
+        metrics,
+    };
+    let endpoint = bedrud_http::app_with(services, http, extras);
     tracing::info!(addr = %local, "listening on http://{local}");
 
     let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
     let result = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint, shutdown.wait(), Some(grace))
         .await;
+    jobs.shutdown().await;
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     // LiveKit got the same signal; wait until it is gone (SIGTERM, grace, SIGKILL).
     if let Some(task) = livekit_task
         && let Err(e) = task.await

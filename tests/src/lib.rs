@@ -41,7 +41,7 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     let bin = profile_dir.join("bedrud");
     if !bin.exists() {
         bail!(
-            "{} not found: build it first (`cargo build -p bedrud`), or set BEDRUD_BIN",
+            "{} not found: build it first (`cargo build --workspace --all-targets`), or set BEDRUD_BIN",
             bin.display()
         );
     }
@@ -88,6 +88,9 @@ impl Server {
             .env("BEDRUD_SERVER__PORT", "0")
             .env("BEDRUD_SERVER__DATA_DIR", &data_dir)
             .env("BEDRUD_LIVEKIT__MODE", "disabled")
+            // The per-minute sweep would call LiveKit behind the tests' backs; tests that
+            // exercise it switch it back on.
+            .env("BEDRUD_JOBS__ROOM_SWEEP__ENABLED", "false")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         match &backend {

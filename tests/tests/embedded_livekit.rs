@@ -385,6 +385,86 @@ async fn livekit_is_proxied_for_http_and_websockets() {
     assert!(end.is_ok(), "the relay did not close");
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_frame(ws: &mut Ws, n: usize) -> Result<Message, String> {
+    match tokio::time::timeout(LONG, ws.next()).await {
+        Ok(Some(Ok(m))) => Ok(m),
+        other => Err(format!("{n}: no frame: {other:?}")),
+    }
+}
+
+/// One WebSocket session through `/livekit/rtc`: hello, a text and a binary echo, then
+/// a close from our side or (after `bye`) from LiveKit's.
+async fn ws_session(addr: &str, n: usize) -> Result<(), String> {
+    let url = format!("ws://{addr}/livekit/rtc?access_token=s{n}");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("{n}: connect: {e}"))?;
+    let hello = next_frame(&mut ws, n).await?;
+    if !hello.to_text().is_ok_and(|t| t.contains(&format!("s{n}"))) {
+        return Err(format!("{n}: hello {hello:?}"));
+    }
+    for message in [
+        Message::text(format!("session {n}")),
+        Message::binary(vec![n as u8; 1000]),
+    ] {
+        ws.send(message.clone())
+            .await
+            .map_err(|e| format!("{n}: send: {e}"))?;
+        let back = next_frame(&mut ws, n).await?;
+        if back != message {
+            return Err(format!("{n}: echo {back:?}"));
+        }
+    }
+    if n % 2 == 0 {
+        ws.close(None)
+            .await
+            .map_err(|e| format!("{n}: close: {e}"))?;
+    } else {
+        ws.send(Message::text("bye"))
+            .await
+            .map_err(|e| format!("{n}: bye: {e}"))?;
+        if !matches!(next_frame(&mut ws, n).await?, Message::Close(_)) {
+            return Err(format!("{n}: LiveKit's close did not come through"));
+        }
+    }
+    // Either way the relay ends the stream.
+    tokio::time::timeout(LONG, async { while let Some(Ok(_)) = ws.next().await {} })
+        .await
+        .map_err(|_| format!("{n}: the relay did not close"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_concurrent_websocket_sessions_through_the_proxy_all_complete() {
+    let s = start(&embedded(free_port()));
+    wait_for(&s, "running").await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+    let sessions: Vec<_> = (0..100)
+        .map(|n| {
+            let addr = addr.clone();
+            tokio::spawn(async move { ws_session(&addr, n).await })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for session in sessions {
+        match session.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failures.push(e),
+            Err(e) => failures.push(format!("task: {e}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:?}",
+        failures.len()
+    );
+    // The server is still fine afterwards.
+    let (status, state) = ready(&s).await;
+    assert_eq!((status, state.as_str()), (200, "running"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rooms_use_the_proxied_livekit_and_its_webhooks_reach_bedrud() {
     let port = free_port();

@@ -84,7 +84,8 @@ impl Moderation {
                     moderator: Some(promote),
                     ..ParticipantChange::default()
                 };
-                self.restage(room, identity, change, true).await
+                self.restage(room, identity, target.as_ref(), change, true)
+                    .await
             }
             ModerationAction::StageBring | ModerationAction::StageRemove => {
                 self.require_present(room, identity, target.as_ref())
@@ -94,7 +95,8 @@ impl Moderation {
                     ..ParticipantChange::default()
                 };
                 // In standard rooms the stage changes only the flag and metadata.
-                self.restage(room, identity, change, room.mode != RoomMode::Standard)
+                let with_permission = room.mode != RoomMode::Standard;
+                self.restage(room, identity, target.as_ref(), change, with_permission)
                     .await
             }
         }
@@ -206,14 +208,23 @@ impl Moderation {
     }
 
     /// Writes the row change, then rewrites a connected target's metadata (and, when
-    /// `with_permission`, permission). LiveKit failures other than absence → 502.
+    /// `with_permission`, permission). LiveKit failures other than absence → 502, and the
+    /// row change is undone (back to `before`), so a failed call changes nothing.
     async fn restage(
         &self,
         room: &Room,
         identity: &str,
+        before: Option<&Participant>,
         change: ParticipantChange,
         with_permission: bool,
     ) -> DomainResult<ModerationOutcome> {
+        let undo = ParticipantChange {
+            moderator: change
+                .moderator
+                .map(|_| before.is_some_and(|p| p.is_moderator)),
+            on_stage: change.on_stage.map(|_| before.is_some_and(|p| p.on_stage)),
+            ..ParticipantChange::default()
+        };
         let now = self.ports.clock.now();
         let row = self
             .ports
@@ -242,7 +253,15 @@ impl Moderation {
         match result {
             // Not connected: the next token carries the new state.
             Ok(()) | Err(MediaError::NotFound | MediaError::Disabled) => Ok(success()),
-            Err(e) => Err(media_unavailable(e)),
+            Err(e) => {
+                // Best effort: the 502 stands whether or not the undo succeeds.
+                let _ = self
+                    .ports
+                    .participants
+                    .apply(&room.id, identity, undo, self.ports.clock.now())
+                    .await;
+                Err(media_unavailable(e))
+            }
         }
     }
 }

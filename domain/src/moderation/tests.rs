@@ -613,9 +613,15 @@ fn role_changes_need_a_row_or_a_connection() {
 fn role_change_update_failures_are_502() {
     for action in [Promote, Demote, StageBring, StageRemove] {
         let mut m = mocks(vec![row("r-abc", "t")]);
+        let changes: Arc<Mutex<Vec<ParticipantChange>>> = Arc::new(Mutex::new(Vec::new()));
+        let seen = changes.clone();
         m.participants
             .expect_apply()
-            .returning(|_, id, _, _| Ok(row("r-abc", id)));
+            .times(2)
+            .returning(move |_, id, change, _| {
+                seen.lock().expect("log").push(change);
+                Ok(row("r-abc", id))
+            });
         target_user(&mut m);
         record_updates(&mut m, || Err(lk_down()));
         let moderation = build(m);
@@ -624,6 +630,23 @@ fn role_change_update_failures_are_502() {
             "media",
             "",
         );
+        // The change is undone: back to the row as it was (not a moderator, not on stage).
+        let changes = changes.lock().expect("log").clone();
+        let undo = &changes[1];
+        assert_eq!(undo.active, None);
+        assert_eq!(undo.banned, None);
+        match action {
+            Promote | Demote => {
+                assert_eq!(undo.moderator, Some(false), "{action:?}");
+                assert_eq!(undo.on_stage, None);
+                assert_eq!(changes[0].moderator, Some(action == Promote));
+            }
+            _ => {
+                assert_eq!(undo.on_stage, Some(false), "{action:?}");
+                assert_eq!(undo.moderator, None);
+                assert_eq!(changes[0].on_stage, Some(action == StageBring));
+            }
+        }
 
         // Disabled media: nobody is connected, the row change stands.
         let mut m = mocks(vec![row("r-abc", "t")]);

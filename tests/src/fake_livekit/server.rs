@@ -99,7 +99,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Reply, Dr
     }
 }
 
-/// LiveKit's signalling path as a WebSocket echo: every text or binary message comes
+/// LiveKit's signalling path as a WebSocket echo (a text `bye` makes the fake close the
+/// connection itself): every text or binary message comes
 /// back unchanged; the first message sent is `{"path":…,"query":…}` of the upgrade.
 fn websocket_echo(mut req: Request<Incoming>) -> Reply {
     use futures::{SinkExt, StreamExt};
@@ -136,6 +137,8 @@ fn websocket_echo(mut req: Request<Incoming>) -> Reply {
         }
         while let Some(Ok(message)) = rx.next().await {
             let echo = match message {
+                // "bye" asks the fake to close from its side.
+                Message::Text(ref t) if t.as_str() == "bye" => break,
                 Message::Text(_) | Message::Binary(_) => message,
                 Message::Close(_) => break,
                 _ => continue,

@@ -418,7 +418,7 @@ async fn ws_session(addr: &str, n: usize) -> Result<(), String> {
             return Err(format!("{n}: echo {back:?}"));
         }
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         ws.close(None)
             .await
             .map_err(|e| format!("{n}: close: {e}"))?;

@@ -6,7 +6,7 @@
  */
 import type { Page, Response } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { api, apiLogin, baseUrl, header, registerAccount, signInViaUi, uniq, useBrowser } from './helpers';
+import { api, apiLogin, baseUrl, header, registerAccount, signInViaUi, uniq, until, useBrowser } from './helpers';
 
 const browser = useBrowser();
 
@@ -93,6 +93,46 @@ describe('meeting', () => {
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByRole('button', { name: 'New meeting' }).waitFor();
     await header(page).getByText(account.name, { exact: true }).waitFor();
+  }, 120_000);
+
+  it('gives up in bounded time when the media server accepts connections but never answers', async () => {
+    const account = await registerAccount('hang');
+    const token = await apiLogin(account.email, account.password);
+    const roomName = uniq('hang');
+    expect((await api('/api/room/create', { token, body: { name: roomName } })).status).toBe(200);
+
+    const { page } = await browser.open();
+    await signInViaUi(page, account.email, account.password, `/m/${roomName}`);
+    await page.getByRole('heading', { name: `Join ${roomName}` }).waitFor();
+
+    // From now on the fake LiveKit (its control endpoint, through bedrud's /livekit proxy)
+    // leaves every request unanswered, the signalling WebSocket upgrade included.
+    const hang = await api('/livekit/_fake/fail', { body: { mode: 'hang' } });
+    expect(hang.status, JSON.stringify(hang.body)).toBe(200);
+    try {
+      const joinCall = page.waitForResponse(isCall('/api/room/join'));
+      const pressed = Date.now();
+      await page.getByRole('button', { name: 'Join now' }).click();
+      expect((await joinCall).status()).toBe(200);
+      // While it waits, the user sees that something is happening …
+      await page.getByRole('status').filter({ hasText: 'Connecting to the meeting…' }).waitFor();
+      await browser.shot(page, 'connecting');
+      // … and then, well before the user gives up, why it did not work.
+      const elapsed = await expectMediaUnreachable(page, pressed);
+      console.log(`[e2e] a hanging media server was explained ${elapsed} ms after "Join now"`);
+      expect(elapsed).toBeLessThan(FRIENDLY_ERROR_WITHIN_MS);
+      await browser.shot(page, 'gave-up');
+      await page.getByRole('button', { name: 'Try again' }).waitFor();
+      await page.getByRole('link', { name: 'Go home' }).waitFor();
+    } finally {
+      // Back to normal for the other tests (the supervisor may have restarted it meanwhile).
+      await api('/livekit/_fake/fail', { body: { mode: 'none' } });
+      await until(
+        async () => (await api<{ livekit: string }>('/api/ready')).body.livekit === 'running',
+        'the fake LiveKit running again',
+        30_000,
+      );
+    }
   }, 120_000);
 
   it('lets a guest join through the invite link copied from the dashboard', async () => {

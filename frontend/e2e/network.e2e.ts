@@ -35,7 +35,7 @@ describe('network', () => {
 
     // Something was recorded: the documents, the bundle, its CSS and the API calls.
     const paths = requests.map((u) => new URL(u).pathname);
-    expect(paths).toContain('/dashboard');
+    expect(paths).toContain('/settings');
     expect(paths.some((p) => /^\/assets\/.+\.js$/.test(p)), paths.join('\n')).toBe(true);
     expect(paths.some((p) => /^\/assets\/.+\.css$/.test(p)), paths.join('\n')).toBe(true);
     expect(paths).toContain('/api/room/list');

@@ -22,6 +22,7 @@ describe('account settings', () => {
     await page.getByRole('heading', { name: 'Account', level: 1 }).waitFor();
     await header(page).getByText(newName, { exact: true }).waitFor();
     expect(await page.locator('#profile-name').inputValue()).toBe(newName);
+    await browser.shot(page);
 
     const token = await apiLogin(account.email, account.password);
     const me = await api<{ name: string }>('/api/auth/me', { token });
@@ -36,6 +37,7 @@ describe('account settings', () => {
     await page.getByRole('button', { name: 'Save profile' }).click();
     await page.getByRole('alert').filter({ hasText: 'Name must be at least 2 characters' }).waitFor();
     await header(page).getByText(account.name, { exact: true }).waitFor();
+    await browser.shot(page);
   });
 });
 
@@ -59,6 +61,7 @@ describe('theme', () => {
     expect(await page.evaluate(() => document.documentElement.style.colorScheme)).toBe('dark');
     const darkBg = await background(page);
     expect(darkBg).not.toBe(lightBg);
+    await browser.shot(page, 'dark');
 
     await page.reload();
     await header(page).getByRole('button', { name: 'Switch to light theme' }).waitFor();
@@ -76,5 +79,6 @@ describe('theme', () => {
     await header(page).getByRole('button', { name: 'Switch to light theme' }).waitFor();
     expect(await themeAttr(page)).toBeNull();
     expect(await page.evaluate(() => document.documentElement.style.colorScheme)).toBe('dark');
+    await browser.shot(page);
   });
 });

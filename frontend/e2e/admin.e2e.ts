@@ -41,6 +41,7 @@ describe('administration', () => {
     await page.getByRole('status').filter({ hasText: `${target.name} deactivated` }).waitFor();
     await row.getByText('Deactivated', { exact: true }).waitFor();
     await row.getByRole('button', { name: 'Activate' }).waitFor();
+    await browser.shot(page);
 
     // Server state: inactive, and the account can no longer sign in.
     const token = await apiLogin(admin.email, admin.password);
@@ -80,6 +81,7 @@ describe('administration', () => {
     await page.getByText('This area is for server administrators only.').waitFor();
     expect(await page.locator('table').count()).toBe(0);
     expect(await header(page).getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    await browser.shot(page);
 
     // The server refuses the same call.
     const token = await apiLogin(user.email, user.password);

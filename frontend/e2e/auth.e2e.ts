@@ -23,6 +23,7 @@ describe('registration and session', () => {
     await page.waitForURL('**/dashboard');
     await page.getByRole('heading', { name: 'My rooms', level: 1 }).waitFor();
     await header(page).getByText(name, { exact: true }).waitFor();
+    await browser.shot(page, 'registered');
 
     // The refresh token is an HttpOnly cookie; the access token is never readable by scripts.
     const cookies = await context.cookies();
@@ -64,6 +65,7 @@ describe('registration and session', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'Invalid credentials' }).waitFor();
     expect(pathOf(page)).toBe('/login?redirect=%2Fsettings');
+    await browser.shot(page, 'wrong-password');
 
     await page.getByLabel('Password').fill(account.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -85,6 +87,7 @@ describe('registration and session', () => {
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByText('You are signed in as a guest. Guests can join meetings but cannot create rooms.').waitFor();
     await header(page).getByText(guestName, { exact: true }).waitFor();
+    await browser.shot(page);
     expect(await page.getByRole('button', { name: 'New meeting' }).count()).toBe(0);
     expect(await header(page).getByRole('link', { name: 'My rooms' }).count()).toBe(0);
     expect(await header(page).getByRole('link', { name: 'Admin' }).count()).toBe(0);
@@ -111,5 +114,6 @@ describe('registration and session', () => {
     await page.goto('/login');
     await page.waitForURL((url) => url.pathname === '/');
     await page.getByRole('button', { name: 'New meeting' }).waitFor();
+    await browser.shot(page);
   });
 });

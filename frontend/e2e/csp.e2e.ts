@@ -31,6 +31,7 @@ describe('content security policy', () => {
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Continue as guest' }).waitFor();
     await page.waitForLoadState('networkidle');
+    await browser.shot(page);
 
     expect(await violations(page)).toEqual([]);
     expect(problems.cspViolations).toEqual([]);
@@ -62,6 +63,7 @@ describe('content security policy', () => {
       expect(await violations(page), path).toEqual([]);
     }
     await page.getByRole('heading', { name: /not found/i }).waitFor();
+    await browser.shot(page);
     expect(unexpectedConsoleErrors(problems)).toEqual([]);
     expect(problems.pageErrors).toEqual([]);
   });

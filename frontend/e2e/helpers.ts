@@ -1,9 +1,16 @@
-/** Shared helpers of the browser tests: Chromium, per-test contexts, API calls, waiting. */
+/** Shared helpers of the browser tests: Chromium, per-test contexts, API calls, waiting, screenshots. */
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 
 export const baseUrl = inject('baseUrl');
+/** The same server under http://localhost:<port>, the WebAuthn origin (RP id `localhost`). */
+export const localhostUrl = inject('localhostUrl');
 export const admin = inject('admin');
+
+/** Where tests save their screenshots (git-ignored). */
+export const SCREENSHOT_DIR = resolve(import.meta.dirname, 'screenshots');
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -32,6 +39,45 @@ export interface Opened {
   context: BrowserContext;
   page: Page;
   problems: PageProblems;
+  /** Every URL the context requested (HTTP and WebSocket), in order. */
+  requests: string[];
+  /** The origin the context was opened on. */
+  origin: string;
+}
+
+export interface OpenOptions extends BrowserContextOptions {
+  /** Open the app on http://localhost:<port> (needed for passkeys) instead of 127.0.0.1. */
+  viaLocalhost?: boolean;
+}
+
+/**
+ * Requests that left the app's origin: anything but same-origin http(s)/ws(s), data: and
+ * blob: URLs. The app bundles its fonts and icons, so there must be none.
+ */
+export function foreignRequests(requests: string[], origin: string): string[] {
+  const own = new URL(origin);
+  return requests.filter((raw) => {
+    const url = new URL(raw);
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return false;
+    const http = url.protocol === 'ws:' ? 'http:' : url.protocol === 'wss:' ? 'https:' : url.protocol;
+    return !(http === own.protocol && url.host === own.host);
+  });
+}
+
+/** A file-name-safe form of a test name. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 100);
+}
+
+/** `<file>--<describe and test name>` of the running test. */
+function currentTestSlug(): string {
+  const state = expect.getState();
+  const file = basename(state.testPath ?? 'unknown').replace(/\.e2e\.ts$/, '');
+  return `${slug(file)}--${slug(state.currentTestName ?? 'unknown')}`;
 }
 
 // Runs in every page before its own scripts (injected by the browser, so the CSP does not apply):
@@ -59,28 +105,44 @@ export function unexpectedConsoleErrors(problems: PageProblems): string[] {
 /**
  * Launches Chromium for the test file (a fresh temporary profile per launch) and gives each
  * test isolated browser contexts. After every test: contexts are closed and the test fails
- * on uncaught page errors or CSP violations.
+ * on uncaught page errors, CSP violations, requests that left the app's origin, or when it
+ * saved no screenshot (`shot`). A failed test gets a screenshot of each of its pages
+ * (`…--failure-N.png`) instead.
  */
 export function useBrowser() {
   let browser: Browser | undefined;
   let opened: Opened[] = [];
+  let shots: string[] = [];
 
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
 
-  afterEach(async () => {
+  afterEach(async (ctx) => {
     const all = opened;
+    const taken = shots;
     opened = [];
+    shots = [];
+    const failed = ctx.task.result?.state === 'fail';
     const pageErrors: string[] = [];
     const csp: string[] = [];
-    for (const o of all) {
+    const foreign: string[] = [];
+    for (const [i, o] of all.entries()) {
       pageErrors.push(...o.problems.pageErrors);
       csp.push(...o.problems.cspViolations);
+      foreign.push(...foreignRequests(o.requests, o.origin));
+      if (failed) {
+        mkdirSync(SCREENSHOT_DIR, { recursive: true });
+        const path = join(SCREENSHOT_DIR, `${currentTestSlug()}--failure-${i + 1}.png`);
+        await o.page.screenshot({ path, fullPage: true }).catch(() => undefined);
+        console.log(`[e2e] failure screenshot: ${path}`);
+      }
       await o.context.close();
     }
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
     expect(csp, 'Content-Security-Policy violations').toEqual([]);
+    expect(foreign, 'requests outside the app origin').toEqual([]);
+    if (!failed) expect(taken, 'screenshots saved by the test (call shot() at its key moment)').not.toEqual([]);
   });
 
   afterAll(async () => {
@@ -89,9 +151,10 @@ export function useBrowser() {
 
   return {
     /** A new isolated context (own cookies and storage) with one page. */
-    async open(options: BrowserContextOptions = {}): Promise<Opened> {
+    async open({ viaLocalhost = false, ...options }: OpenOptions = {}): Promise<Opened> {
       if (!browser) throw new Error('browser not launched');
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, ...options });
+      const origin = viaLocalhost ? localhostUrl : baseUrl;
+      const context = await browser.newContext({ baseURL: origin, viewport: { width: 1280, height: 900 }, ...options });
       context.setDefaultTimeout(15_000);
       context.setDefaultNavigationTimeout(20_000);
       const problems: PageProblems = { pageErrors: [], consoleErrors: [], cspViolations: [] };
@@ -107,9 +170,24 @@ export function useBrowser() {
           problems.consoleErrors.push(url ? `${msg.text()} (${url})` : msg.text());
         }
       });
-      const o = { context, page, problems };
+      const requests: string[] = [];
+      context.on('request', (req) => requests.push(req.url()));
+      page.on('websocket', (ws) => requests.push(ws.url()));
+      const o = { context, page, problems, requests, origin };
       opened.push(o);
       return o;
+    },
+
+    /**
+     * Saves a full-page screenshot as e2e/screenshots/<file>--<test>[--<label>].png and
+     * returns its path. Every test calls it at least once, at its key moment.
+     */
+    async shot(page: Page, label?: string): Promise<string> {
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      const path = join(SCREENSHOT_DIR, `${currentTestSlug()}${label ? `--${slug(label)}` : ''}.png`);
+      await page.screenshot({ path, fullPage: true });
+      shots.push(path);
+      return path;
     },
   };
 }

@@ -87,6 +87,40 @@ const SOURCE_MICROPHONE = 2;
 
 const MAX_MESSAGES = 500;
 
+/**
+ * How long joining the media server may take in all before the meeting gives up and says
+ * why. livekit-client's own timeouts apply per step (signal, then peer connection), and a
+ * server that accepts the WebSocket but never answers properly must not leave the user
+ * looking at "Connecting…" forever.
+ */
+export const CONNECT_TIMEOUT_MS = 20_000;
+/** livekit-client's signalling (WebSocket) timeout, per attempt. */
+const SIGNAL_TIMEOUT_MS = 10_000;
+/** livekit-client's peer-connection timeout, per attempt. */
+const PEER_CONNECTION_TIMEOUT_MS = 15_000;
+
+/** The whole connect took longer than allowed. */
+export class ConnectTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`connecting to the media server timed out after ${ms} ms`);
+    this.name = 'ConnectTimeoutError';
+  }
+}
+
+/** `promise`, or a ConnectTimeoutError when it has not settled within `ms`. */
+export function withConnectTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectTimeoutError(ms)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface MeetingOptions {
+  /** Overall connect deadline (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+}
+
 function initialState(): MeetingState {
   return {
     phase: 'idle',
@@ -158,9 +192,12 @@ export class Meeting {
   private scheduled = false;
   private lastSpeaker: string | null = null;
   private audioContainer: HTMLElement | null = null;
+  private readonly connectTimeoutMs: number;
+  private connectAttempt = 0;
 
-  constructor(info: JoinInfo, devices: DeviceChoice = {}) {
+  constructor(info: JoinInfo, devices: DeviceChoice = {}, options: MeetingOptions = {}) {
     this.info = info;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.room = new Room({
       adaptiveStream: true,
       dynacast: true,
@@ -341,14 +378,30 @@ export class Meeting {
       throw new Error('This server has no media server configured.');
     }
     this.pendingEnd = null;
+    const attempt = ++this.connectAttempt;
     this.patch({ phase: 'connecting', endKind: null, endMessage: null, notice: null });
     try {
-      await this.room.connect(this.info.url, this.info.token, { autoSubscribe: true });
+      await withConnectTimeout(
+        this.room.connect(this.info.url, this.info.token, {
+          autoSubscribe: true,
+          websocketTimeout: SIGNAL_TIMEOUT_MS,
+          peerConnectionTimeout: PEER_CONNECTION_TIMEOUT_MS,
+        }),
+        this.connectTimeoutMs,
+      );
     } catch (err) {
       const message = connectErrorMessage(err);
-      this.patch({ phase: 'disconnected', endKind: 'error', endMessage: message });
+      if (attempt === this.connectAttempt) {
+        if (err instanceof ConnectTimeoutError) {
+          // Give up on the attempt; its Disconnected event then reports this failure.
+          this.pendingEnd = { kind: 'error', message };
+          void this.room.disconnect(true).catch(() => undefined);
+        }
+        this.patch({ phase: 'disconnected', endKind: 'error', endMessage: message });
+      }
       throw new Error(message);
     }
+    if (attempt !== this.connectAttempt) return;
     this.patch({ phase: 'connected' });
     this.snapshot();
     if (want.mic && this.current.canPublishAudio) await this.setMic(true);

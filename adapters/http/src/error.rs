@@ -10,9 +10,7 @@ use bedrud_domain::DomainError;
 use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError, ResponseError};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::Object;
 
 /// `Content-Type` of every JSON body we send.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -147,44 +145,6 @@ impl From<DomainError> for ApiError {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
             }
         }
-    }
-}
-
-/// Documents the error statuses of an operation; every one carries [`ErrorBody`].
-impl ApiResponse for ApiError {
-    fn meta() -> MetaResponses {
-        const STATUSES: [(u16, &str); 11] = [
-            (400, "Invalid input; the message says which rule failed"),
-            (401, "Missing or invalid credentials"),
-            (403, "Not allowed"),
-            (404, "Not found"),
-            (409, "Conflicts with the current state"),
-            (410, "No longer active"),
-            (413, "Request body too large"),
-            (429, "Rate limit exceeded (see Retry-After)"),
-            (500, "Internal server error"),
-            (502, "Media server unavailable"),
-            (503, "Service unavailable"),
-        ];
-        MetaResponses {
-            responses: STATUSES
-                .iter()
-                .map(|(status, description)| MetaResponse {
-                    description,
-                    status: Some(*status),
-                    status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: JSON_CONTENT_TYPE,
-                        schema: ErrorBody::schema_ref(),
-                    }],
-                    headers: vec![],
-                })
-                .collect(),
-        }
-    }
-
-    fn register(registry: &mut Registry) {
-        ErrorBody::register(registry);
     }
 }
 

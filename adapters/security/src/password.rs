@@ -45,10 +45,11 @@ impl Default for Argon2Hasher {
 }
 
 impl Argon2Hasher {
-    /// A hasher running at most one hash per CPU at a time.
+    /// A hasher running at most one hash per CPU but one at a time (at least one): a
+    /// login storm then always leaves a CPU to the request runtime.
     pub fn new() -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::with_concurrency(cpus)
+        Self::with_concurrency(cpus.saturating_sub(1))
     }
 
     /// A hasher running at most `max_concurrent` (at least 1) hashes at a time.

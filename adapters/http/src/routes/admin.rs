@@ -17,9 +17,74 @@ use crate::dto::admin::{
 use crate::dto::user::MessageDto;
 use crate::error::{ApiError, INVALID_INPUT};
 use crate::ids;
+use crate::routes::flow::{
+    FlowError, GUARD_401, INTERNAL_500, SUPERADMIN_403, TOO_LARGE_413, UNAVAILABLE_503, error_doc,
+};
 use crate::routes::{Tag, invalid_input};
 
 type ApiResult<T> = Result<T, ApiError>;
+
+const USER_404: &str = "`User not found` (unknown or malformed id)";
+
+error_doc!(
+    /// Errors of `GET /api/admin/users`.
+    ListUsersErrors,
+    [
+        (
+            400,
+            "`Invalid provider: X` · `Invalid role: X` · `Invalid status: X` · `Invalid verified \
+             filter, use true/false` · `Invalid created filter` · `Invalid sort field` · `Invalid \
+             order, must be asc or desc`"
+        ),
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/admin/users/:id` and `POST /api/admin/users/:id/force-logout`.
+    UserErrors,
+    [
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (404, USER_404),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `PUT /api/admin/users/:id/status`.
+    StatusErrors,
+    [
+        (400, "`Invalid input` · `Cannot change your own status`"),
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (404, USER_404),
+        (409, "`Cannot deactivate the last superadmin`"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `PUT /api/admin/users/:id/accesses`.
+    AccessesErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `Invalid access role: X` · `Cannot modify your own access levels`"
+        ),
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (404, USER_404),
+        (409, "`Cannot demote the last superadmin`"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
 
 const USER_NOT_FOUND: &str = "User not found";
 
@@ -66,7 +131,7 @@ impl AdminApi {
         sort: Query<Option<String>>,
         /// `asc` or `desc`.
         order: Query<Option<String>>,
-    ) -> ApiResult<Json<AdminUserListDto>> {
+    ) -> Result<Json<AdminUserListDto>, FlowError<ListUsersErrors>> {
         let params = UserListParams {
             page: page.0,
             limit: limit.0,
@@ -91,7 +156,7 @@ impl AdminApi {
         services: Data<&Arc<Services>>,
         /// User id.
         id: Path<String>,
-    ) -> ApiResult<Json<AdminUserDetailDto>> {
+    ) -> Result<Json<AdminUserDetailDto>, FlowError<UserErrors>> {
         let id = user_id(&id.0)?;
         let detail = services.admin.user_detail(&admin.0, &id).await?;
         Ok(Json(AdminUserDetailDto::from(&detail)))
@@ -111,7 +176,7 @@ impl AdminApi {
         /// User id.
         id: Path<String>,
         body: Json<SetStatusRequest>,
-    ) -> ApiResult<Json<MessageDto>> {
+    ) -> Result<Json<MessageDto>, FlowError<StatusErrors>> {
         let active = body
             .active
             .or(body.is_active)
@@ -135,7 +200,7 @@ impl AdminApi {
         /// User id.
         id: Path<String>,
         body: Json<SetAccessesRequest>,
-    ) -> ApiResult<Json<MessageDto>> {
+    ) -> Result<Json<MessageDto>, FlowError<AccessesErrors>> {
         let id = id_for_update(id.0);
         let accesses: Vec<String> = body.0.accesses.into_iter().map(Text::into_string).collect();
         services
@@ -157,7 +222,7 @@ impl AdminApi {
         services: Data<&Arc<Services>>,
         /// User id.
         id: Path<String>,
-    ) -> ApiResult<Json<MessageDto>> {
+    ) -> Result<Json<MessageDto>, FlowError<UserErrors>> {
         let id = user_id(&id.0)?;
         services.admin.force_logout(&admin.0, &id).await?;
         Ok(Json(MessageDto::new("All sessions revoked")))

@@ -14,14 +14,60 @@ use crate::context::RequestContext;
 use crate::dto::Text;
 use crate::dto::admin_room::{AdminRoomListDto, AdminRoomTokenDto, AdminTokenRequestDto};
 use crate::dto::user::MessageDto;
-use crate::error::ApiError;
 use crate::ids;
 use crate::media_log::spawn_teardown;
 use crate::routes::Tag;
+use crate::routes::flow::{
+    FlowError, GUARD_401, INTERNAL_500, SUPERADMIN_403, TOO_LARGE_413, UNAVAILABLE_503, error_doc,
+};
 use crate::routes::rooms::{Queued, room_id};
 use crate::{HttpState, Services};
 
-type ApiResult<T> = Result<T, ApiError>;
+error_doc!(
+    /// Errors of `GET /api/admin/rooms`.
+    ListRoomsErrors,
+    [
+        (
+            400,
+            "`Invalid visibility: X` · `Invalid status: X` · `Invalid occupancy filter` · \
+             `Invalid capacity filter` · `Invalid created filter` · `Invalid sort field` · \
+             `Invalid order, must be asc or desc`"
+        ),
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `DELETE /api/admin/rooms/:roomId`.
+    CloseErrors,
+    [
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (404, "`Room not found` (unknown or malformed id)"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/admin/rooms/:roomId/token`.
+    TokenErrors,
+    [
+        (
+            400,
+            "`Invalid request body` · `duration must be between 1 and 86400 seconds`"
+        ),
+        (401, GUARD_401),
+        (403, SUPERADMIN_403),
+        (404, "`Room not found` · `User not found`"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (502, "`Media server unavailable` (the token cannot be signed)"),
+        (503, UNAVAILABLE_503),
+    ]
+);
 
 /// Admin room area.
 pub struct AdminRoomsApi;
@@ -75,7 +121,7 @@ impl AdminRoomsApi {
         sort: Query<Option<String>>,
         /// `asc` or `desc`.
         order: Query<Option<String>>,
-    ) -> ApiResult<Json<AdminRoomListDto>> {
+    ) -> Result<Json<AdminRoomListDto>, FlowError<ListRoomsErrors>> {
         let params = RoomListParams {
             page: page.0,
             limit: limit.0,
@@ -113,7 +159,7 @@ impl AdminRoomsApi {
         /// Room UUID.
         #[oai(name = "roomId")]
         room: Path<String>,
-    ) -> ApiResult<Queued> {
+    ) -> Result<Queued, FlowError<CloseErrors>> {
         let id = room_id(&room.0)?;
         let plan = services.admin_rooms.close(&admin.0, &id).await?;
         let services = Arc::clone(services.0);
@@ -147,7 +193,7 @@ impl AdminRoomsApi {
         #[oai(name = "roomId")]
         room: Path<String>,
         body: Json<AdminTokenRequestDto>,
-    ) -> ApiResult<Json<AdminRoomTokenDto>> {
+    ) -> Result<Json<AdminRoomTokenDto>, FlowError<TokenErrors>> {
         let Json(body) = body;
         // The duration check precedes the 404 (API §3.9 order), so a malformed id is left
         // to the domain, which answers the same `Room not found`.

@@ -22,10 +22,142 @@ use crate::dto::settings::PublicSettingsDto;
 use crate::dto::user::{LoginResponse, MessageDto, TokensDto, UserDto};
 use crate::dto::{OptionalJson, Text};
 use crate::error::ApiError;
+use crate::routes::flow::{
+    AUTH_LIMIT_429, DEACTIVATED_403, FlowError, GUARD_401, INTERNAL_500, TOO_LARGE_413,
+    UNAVAILABLE_503, error_doc,
+};
 use crate::routes::{Tag, auth_limited, auth_limited_input, invalid_input};
 use crate::{HttpState, Services};
 
-type ApiResult<T> = Result<T, ApiError>;
+error_doc!(
+    /// Errors of `POST /api/auth/register`.
+    RegisterErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `Invalid email format` · `Name must be at least 2 characters` · \
+             `Name must be at most 255 characters` · `Password must be at least 12 characters` · \
+             `Password must be at most 128 characters` · `Unable to register with the provided \
+             details` (email used by any account)"
+        ),
+        (403, "`Registration is currently disabled`"),
+        (413, TOO_LARGE_413),
+        (429, AUTH_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/auth/login`.
+    LoginErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `Email and password are required` · `Password must be at most \
+             128 characters`"
+        ),
+        (401, "`Invalid credentials`"),
+        (413, TOO_LARGE_413),
+        (429, AUTH_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/auth/guest-login`.
+    GuestLoginErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `Name is required` · `Name must be between 2 and 50 characters`"
+        ),
+        (
+            403,
+            "`Registration is currently disabled` · `Guest login is currently disabled`"
+        ),
+        (413, TOO_LARGE_413),
+        (429, AUTH_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/auth/refresh`.
+    RefreshErrors,
+    [
+        (400, "`No refresh token provided`"),
+        (
+            401,
+            "`Invalid or expired refresh token` (bad, expired, reused or lost race) · `User not \
+             found`"
+        ),
+        (403, DEACTIVATED_403),
+        (413, TOO_LARGE_413),
+        (429, AUTH_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/auth/logout` (only the guards').
+    LogoutErrors,
+    [
+        (401, GUARD_401),
+        (403, DEACTIVATED_403),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/auth/me` (only the guards').
+    MeErrors,
+    [
+        (401, GUARD_401),
+        (403, DEACTIVATED_403),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `PUT /api/auth/me`.
+    UpdateMeErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `Name must be at least 2 characters` · `Name must be at most 255 \
+             characters` · `Cannot change email for OAuth accounts` · `Invalid email format` · \
+             `email already in use`"
+        ),
+        (401, GUARD_401),
+        (403, DEACTIVATED_403),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `PUT /api/auth/password`.
+    PasswordErrors,
+    [
+        (
+            400,
+            "`Invalid input` · `New password must be at least 12 characters` · `New password \
+             must be at most 128 characters` · `password change is only available for local \
+             accounts` · `current password is incorrect`"
+        ),
+        (401, GUARD_401),
+        (403, DEACTIVATED_403),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/auth/settings`.
+    SettingsErrors,
+    [(500, INTERNAL_500), (503, UNAVAILABLE_503)]
+);
 
 /// Auth area.
 pub struct AuthApi;
@@ -68,7 +200,7 @@ impl AuthApi {
         state: Data<&Arc<HttpState>>,
         client: Client,
         body: Json<RegisterRequest>,
-    ) -> ApiResult<WithCookies<Json<LoginResponse>>> {
+    ) -> Result<WithCookies<Json<LoginResponse>>, FlowError<RegisterErrors>> {
         let Json(body) = body;
         let signed_in = services
             .accounts
@@ -97,7 +229,7 @@ impl AuthApi {
         state: Data<&Arc<HttpState>>,
         client: Client,
         body: Json<LoginRequest>,
-    ) -> ApiResult<WithCookies<Json<LoginResponse>>> {
+    ) -> Result<WithCookies<Json<LoginResponse>>, FlowError<LoginErrors>> {
         let signed_in = services
             .accounts
             .login(&body.email.0, &body.password.0, &client.0)
@@ -118,7 +250,7 @@ impl AuthApi {
         state: Data<&Arc<HttpState>>,
         client: Client,
         body: Json<GuestLoginRequest>,
-    ) -> ApiResult<WithCookies<Json<LoginResponse>>> {
+    ) -> Result<WithCookies<Json<LoginResponse>>, FlowError<GuestLoginErrors>> {
         let signed_in = services
             .accounts
             .guest_login(&body.name.0, &client.0)
@@ -140,7 +272,7 @@ impl AuthApi {
         req: &Request,
         client: Client,
         body: OptionalJson<RefreshTokenBody>,
-    ) -> ApiResult<WithCookies<Json<RefreshResponse>>> {
+    ) -> Result<WithCookies<Json<RefreshResponse>>, FlowError<RefreshErrors>> {
         let token = body
             .0
             .and_then(RefreshTokenBody::token)
@@ -187,7 +319,7 @@ impl AuthApi {
         state: Data<&Arc<HttpState>>,
         req: &Request,
         body: OptionalJson<RefreshTokenBody>,
-    ) -> ApiResult<WithCookies<Json<MessageDto>>> {
+    ) -> Result<WithCookies<Json<MessageDto>>, FlowError<LogoutErrors>> {
         let token = body
             .0
             .and_then(RefreshTokenBody::token)
@@ -204,7 +336,11 @@ impl AuthApi {
 
     /// The caller's account.
     #[oai(path = "/me", method = "get", operation_id = "getMe")]
-    async fn me(&self, caller: Caller, services: Data<&Arc<Services>>) -> ApiResult<Json<UserDto>> {
+    async fn me(
+        &self,
+        caller: Caller,
+        services: Data<&Arc<Services>>,
+    ) -> Result<Json<UserDto>, FlowError<MeErrors>> {
         Ok(Json(UserDto::from(&services.accounts.me(&caller.0))))
     }
 
@@ -222,7 +358,7 @@ impl AuthApi {
         state: Data<&Arc<HttpState>>,
         client: Client,
         body: Json<UpdateMeRequest>,
-    ) -> ApiResult<WithCookies<Json<UpdateMeResponse>>> {
+    ) -> Result<WithCookies<Json<UpdateMeResponse>>, FlowError<UpdateMeErrors>> {
         let Json(body) = body;
         let updated = services
             .accounts
@@ -260,7 +396,7 @@ impl AuthApi {
         caller: Caller,
         services: Data<&Arc<Services>>,
         body: Json<ChangePasswordRequest>,
-    ) -> ApiResult<Json<MessageDto>> {
+    ) -> Result<Json<MessageDto>, FlowError<PasswordErrors>> {
         let Json(body) = body;
         services
             .accounts
@@ -277,7 +413,10 @@ impl AuthApi {
 
     /// Public settings the clients read before signing in.
     #[oai(path = "/settings", method = "get", operation_id = "publicSettings")]
-    async fn settings(&self, services: Data<&Arc<Services>>) -> ApiResult<Json<PublicSettingsDto>> {
+    async fn settings(
+        &self,
+        services: Data<&Arc<Services>>,
+    ) -> Result<Json<PublicSettingsDto>, FlowError<SettingsErrors>> {
         Ok(Json(services.accounts.public_settings().await?.into()))
     }
 }

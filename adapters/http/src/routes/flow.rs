@@ -202,3 +202,15 @@ pub const AUTH_LIMIT_429: &str =
 pub const INTERNAL_500: &str = "`Internal server error`";
 /// 503.
 pub const UNAVAILABLE_503: &str = "`Service unavailable` (database)";
+/// 429 of the API limiter (API §2.9).
+pub const API_LIMIT_429: &str = "`too many requests` (API limiter; see Retry-After)";
+/// 429 of the guest limiter (API §2.9).
+pub const GUEST_LIMIT_429: &str = "`too many guest join attempts` (guest limiter; see Retry-After)";
+/// 502 of a synchronous LiveKit call.
+pub const MEDIA_502: &str = "`Media server unavailable`";
+/// 403 of the "user" guard.
+pub const DEACTIVATED_403: &str = "`Account is deactivated`";
+/// 403 of the "user, no guests" guard.
+pub const NO_GUESTS_403: &str = "`Account is deactivated` · `Guests cannot create or manage rooms`";
+/// 403 of the superadmin guard.
+pub const SUPERADMIN_403: &str = "`Account is deactivated` · `Insufficient access rights`";

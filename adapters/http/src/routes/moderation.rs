@@ -14,22 +14,67 @@ use crate::Services;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::dto::room::ModerationResultDto;
-use crate::error::ApiError;
 use crate::media_log::warn_media;
 use crate::routes::Tag;
+use crate::routes::flow::{
+    ErrorDoc, FlowError, GUARD_401, INTERNAL_500, MEDIA_502, TOO_LARGE_413, UNAVAILABLE_503,
+    error_doc,
+};
 use crate::routes::rooms::room_id;
 
-type ApiResult<T> = Result<T, ApiError>;
+type ApiResult<T, D> = Result<T, FlowError<D>>;
+
+const SELF_400: &str = "`Cannot perform this action on yourself`";
+const ROOM_404: &str = "`Room not found` (unknown, archived or malformed id)";
+
+error_doc!(
+    /// Errors of kick, mute, video off, promote, demote and stage bring/remove.
+    ModerationErrors,
+    [
+        (400, SELF_400),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `Insufficient permissions` · `Cannot kick the room \
+             admin` · `Cannot mute the room admin` · `Cannot perform this action on the room \
+             admin`"
+        ),
+        (
+            404,
+            "`Room not found` (unknown, archived or malformed id) · `Participant not found`"
+        ),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (502, MEDIA_502),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of ban (LiveKit failures are only logged).
+    BanErrors,
+    [
+        (400, SELF_400),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `Insufficient permissions` · `Cannot ban the room admin`"
+        ),
+        (404, ROOM_404),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
 
 /// Runs one action and answers its status; best-effort failures (ban) are logged.
-async fn act(
+async fn act<D: ErrorDoc>(
     caller: &Caller,
     services: &Services,
     req: &Request,
     room: &str,
     identity: &str,
     action: ModerationAction,
-) -> ApiResult<Json<ModerationResultDto>> {
+) -> ApiResult<Json<ModerationResultDto>, D> {
     let id = room_id(room)?;
     let outcome = services
         .moderation
@@ -67,7 +112,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -95,7 +140,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -123,7 +168,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, BanErrors> {
         act(
             &caller,
             &services,
@@ -151,7 +196,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -179,7 +224,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -207,7 +252,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -235,7 +280,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,
@@ -263,7 +308,7 @@ impl ModerationApi {
         room: Path<String>,
         /// LiveKit identity (user id or `guest-xxxxxxxx`).
         identity: Path<String>,
-    ) -> ApiResult<Json<ModerationResultDto>> {
+    ) -> ApiResult<Json<ModerationResultDto>, ModerationErrors> {
         act(
             &caller,
             &services,

@@ -25,6 +25,10 @@ use crate::dto::user::{MessageDto, TokensDto};
 use crate::error::ApiError;
 use crate::ids;
 use crate::media_log::{spawn_teardown, warn_media};
+use crate::routes::flow::{
+    API_LIMIT_429, FlowError, GUARD_401, GUEST_LIMIT_429, INTERNAL_500, MEDIA_502, NO_GUESTS_403,
+    TOO_LARGE_413, UNAVAILABLE_503, error_doc,
+};
 use crate::routes::{
     Tag, api_limited, guest_limited, guest_limited_body, invalid_body, member_api_limited,
     user_api_limited_body,
@@ -32,6 +36,177 @@ use crate::routes::{
 use crate::{HttpState, Services};
 
 type ApiResult<T> = Result<T, ApiError>;
+
+const ROOM_404: &str = "`Room not found`";
+const GONE_410: &str = "`room is no longer active`";
+
+error_doc!(
+    /// Errors of `POST /api/room/create`.
+    CreateErrors,
+    [
+        (
+            400,
+            "`Invalid request body` · `room name must be at least 3 characters` · `room name \
+             must be at most 63 characters` · `room name must contain only lowercase letters, \
+             numbers, and hyphens` · `maxParticipants must be at most <limit>` · `Invalid room \
+             mode`"
+        ),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `Guests cannot create or manage rooms` · `Room limit \
+             reached (max N active rooms)`"
+        ),
+        (409, "`a room with this name already exists`"),
+        (413, TOO_LARGE_413),
+        (429, API_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/room/join`.
+    JoinErrors,
+    [
+        (400, "`Invalid body`"),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `you are banned from this room` · `This room requires \
+             approval to join` · `This room is private` · `room is full`"
+        ),
+        (404, ROOM_404),
+        (410, GONE_410),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (502, MEDIA_502),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/room/guest-join`.
+    GuestJoinErrors,
+    [
+        (
+            400,
+            "`Invalid body` · `Guest name is required` · `Guest name too long (max 50 \
+             characters)`"
+        ),
+        (
+            403,
+            "`Guest login is currently disabled` · `This room is private` · `you are banned from \
+             this room` · `room is full`"
+        ),
+        (404, ROOM_404),
+        (410, GONE_410),
+        (413, TOO_LARGE_413),
+        (429, GUEST_LIMIT_429),
+        (500, INTERNAL_500),
+        (502, MEDIA_502),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/room/check/:roomName`.
+    CheckErrors,
+    [
+        (
+            400,
+            "`Room name is required` · `room name must be at least 3 characters` · `room name \
+             must be at most 63 characters` · `room name must contain only lowercase letters, \
+             numbers, and hyphens`"
+        ),
+        (
+            403,
+            "`This room is private` · `room is full` (only when `maxParticipants` > 0)"
+        ),
+        (404, ROOM_404),
+        (410, GONE_410),
+        (429, GUEST_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `POST /api/room/refresh-token`.
+    RefreshTokenErrors,
+    [
+        (400, "`Invalid body` · `roomName required`"),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `you are banned from this room` · `This room is private`"
+        ),
+        (404, ROOM_404),
+        (410, GONE_410),
+        (413, TOO_LARGE_413),
+        (429, API_LIMIT_429),
+        (500, INTERNAL_500),
+        (502, MEDIA_502),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/room/list` and `GET /api/room/archived` (only the guards').
+    ListErrors,
+    [
+        (401, GUARD_401),
+        (403, NO_GUESTS_403),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `DELETE /api/room/:roomId`.
+    DeleteErrors,
+    [
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `Guests cannot create or manage rooms` · `Only the room \
+             creator can delete this room`"
+        ),
+        (404, "`Room not found` (unknown or malformed id)"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `PUT /api/room/:roomId/settings`.
+    SettingsErrors,
+    [
+        (
+            400,
+            "`Invalid body` · `maxParticipants must be between 0 and <limit>`"
+        ),
+        (401, GUARD_401),
+        (
+            403,
+            "`Account is deactivated` · `Guests cannot create or manage rooms` · `Insufficient \
+             permissions`"
+        ),
+        (404, "`Room not found` (unknown, archived or malformed id)"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
+error_doc!(
+    /// Errors of `GET /api/room/:roomId/presence`.
+    PresenceErrors,
+    [
+        (401, "`Unauthorized` (a list without a valid token)"),
+        (
+            404,
+            "`Room not found` (unknown, archived or malformed id; a private room's count for a \
+             non-member)"
+        ),
+        (429, API_LIMIT_429),
+        (500, INTERNAL_500),
+        (503, UNAVAILABLE_503),
+    ]
+);
 
 /// The stored form of a `:roomId`, or the 404 an unknown room gets (API §1).
 pub(crate) fn room_id(raw: &str) -> ApiResult<String> {
@@ -84,7 +259,7 @@ impl RoomsApi {
         state: Data<&Arc<HttpState>>,
         req: &Request,
         body: Json<CreateRoomRequest>,
-    ) -> ApiResult<Json<CreatedRoomDto>> {
+    ) -> Result<Json<CreatedRoomDto>, FlowError<CreateErrors>> {
         let Json(body) = body;
         let input = NewRoom {
             name: body.name.map(Text::into_string),
@@ -121,7 +296,7 @@ impl RoomsApi {
         state: Data<&Arc<HttpState>>,
         req: &Request,
         body: Json<RoomNameRequest>,
-    ) -> ApiResult<Json<JoinResponseDto>> {
+    ) -> Result<Json<JoinResponseDto>, FlowError<JoinErrors>> {
         let name = body.0.name();
         Ok(Json(match services.rooms.join(&caller.0, &name).await? {
             JoinOutcome::Joined(joined) => JoinResponseDto::Joined(JoinedRoomDto::new(
@@ -150,7 +325,7 @@ impl RoomsApi {
         req: &Request,
         client: Client,
         body: Json<GuestJoinRequest>,
-    ) -> ApiResult<GuestJoinResponse> {
+    ) -> Result<GuestJoinResponse, FlowError<GuestJoinErrors>> {
         let Json(body) = body;
         let known = cookie(req, GUEST_COOKIE).and_then(|v| state.guest_ids.verify(&v));
         let (identity, minted) = match known {
@@ -201,7 +376,7 @@ impl RoomsApi {
         /// Room name.
         #[oai(name = "roomName")]
         room_name: Path<String>,
-    ) -> ApiResult<Json<RoomCheckDto>> {
+    ) -> Result<Json<RoomCheckDto>, FlowError<CheckErrors>> {
         let check = services.rooms.check(&room_name.0).await?;
         Ok(Json(RoomCheckDto {
             exists: check.exists,
@@ -221,7 +396,7 @@ impl RoomsApi {
         caller: Caller,
         services: Data<&Arc<Services>>,
         body: Json<RoomNameRequest>,
-    ) -> ApiResult<Json<RoomTokenDto>> {
+    ) -> Result<Json<RoomTokenDto>, FlowError<RefreshTokenErrors>> {
         let name = body.0.name();
         let token = services.rooms.refresh_token(&caller.0, &name).await?;
         Ok(Json(RoomTokenDto { token }))
@@ -233,7 +408,7 @@ impl RoomsApi {
         &self,
         caller: Member,
         services: Data<&Arc<Services>>,
-    ) -> ApiResult<Json<Vec<RoomDto>>> {
+    ) -> Result<Json<Vec<RoomDto>>, FlowError<ListErrors>> {
         let rooms = services.rooms.list(&caller.0).await?;
         Ok(Json(rooms.iter().map(RoomDto::from).collect()))
     }
@@ -244,7 +419,7 @@ impl RoomsApi {
         &self,
         caller: Member,
         services: Data<&Arc<Services>>,
-    ) -> ApiResult<Json<Vec<RoomDto>>> {
+    ) -> Result<Json<Vec<RoomDto>>, FlowError<ListErrors>> {
         let rooms = services.rooms.archived(&caller.0).await?;
         Ok(Json(rooms.iter().map(RoomDto::from).collect()))
     }
@@ -259,7 +434,7 @@ impl RoomsApi {
         /// Room UUID.
         #[oai(name = "roomId")]
         room: Path<String>,
-    ) -> ApiResult<Queued> {
+    ) -> Result<Queued, FlowError<DeleteErrors>> {
         let id = room_id(&room.0)?;
         if let Some(plan) = services.rooms.delete(&caller.0, &id).await? {
             let services = Arc::clone(services.0);
@@ -291,7 +466,7 @@ impl RoomsApi {
         #[oai(name = "roomId")]
         room: Path<String>,
         body: Json<UpdateSettingsRequest>,
-    ) -> ApiResult<Json<RoomDto>> {
+    ) -> Result<Json<RoomDto>, FlowError<SettingsErrors>> {
         let Json(body) = body;
         let id = room_id(&room.0)?;
         let change = SettingsChange {
@@ -329,7 +504,7 @@ impl RoomsApi {
         /// `1` or `true`: only the count (anonymous callers allowed on public rooms).
         #[oai(name = "countOnly")]
         count_only: Query<Option<String>>,
-    ) -> ApiResult<Json<PresenceDto>> {
+    ) -> Result<Json<PresenceDto>, FlowError<PresenceErrors>> {
         let id = room_id(&room.0)?;
         let presence = services
             .rooms

@@ -18,8 +18,25 @@ use crate::dto::room::WebhookAckDto;
 use crate::error::ApiError;
 use crate::media_log::warn_media;
 use crate::routes::Tag;
+use crate::routes::flow::{FlowError, INTERNAL_500, TOO_LARGE_413, error_doc};
 
-type ApiResult<T> = Result<T, ApiError>;
+error_doc!(
+    /// Errors of `POST /api/livekit/webhook`.
+    WebhookErrors,
+    [
+        (
+            400,
+            "`Invalid webhook payload` (signature valid, body not an event)"
+        ),
+        (401, "`invalid webhook signature`"),
+        (413, TOO_LARGE_413),
+        (500, INTERNAL_500),
+        (
+            503,
+            "`LiveKit not configured` (API key or secret empty) · `Service unavailable` (database)"
+        ),
+    ]
+);
 
 /// 503 when the API key or secret is empty.
 pub const NOT_CONFIGURED: &str = "LiveKit not configured";
@@ -102,7 +119,7 @@ impl WebhookApi {
         services: Data<&Arc<Services>>,
         req: &Request,
         body: RawBody,
-    ) -> ApiResult<Json<WebhookAckDto>> {
+    ) -> Result<Json<WebhookAckDto>, FlowError<WebhookErrors>> {
         let authorization = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -118,7 +135,7 @@ impl WebhookApi {
             .map_err(refused)?;
         if !exact {
             // The signature covered a lossy copy, not the bytes received.
-            return Err(ApiError::bad_request(BAD_PAYLOAD));
+            return Err(ApiError::bad_request(BAD_PAYLOAD).into());
         }
         if let EventOutcome::Evicted(Some(error)) = services.livekit_events.handle(&event).await? {
             warn_media(

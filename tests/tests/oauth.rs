@@ -510,17 +510,19 @@ async fn refusals(s: Server, idp: FakeIdp) {
     // None of that created an account (only the replay section's sign-in did); a
     // correct sign-in does.
     let admin = common::superadmin(&s, "root@example.org").await;
-    let idp_accounts = || async {
-        let (status, list) =
-            common::send(common::get(&s, &admin, "/api/admin/users?provider=idp")).await;
-        assert_eq!(status, 200, "{list}");
-        list["total"].as_u64().expect("total")
-    };
-    assert_eq!(idp_accounts().await, 1);
+    assert_eq!(provider_accounts(&s, &admin).await, 1);
     let (a, browser) = sign_in(&s, None).await;
     let (me, _) = signed_in(&s, &a, &browser, &landing(None)).await;
     assert_eq!(me["email"], "fresh@example.org");
-    assert_eq!(idp_accounts().await, 2);
+    assert_eq!(provider_accounts(&s, &admin).await, 2);
+}
+
+/// How many accounts provider `idp` made (admin list, `provider=idp`).
+async fn provider_accounts(s: &Server, admin: &common::User) -> u64 {
+    let (status, list) =
+        common::send(common::get(s, admin, "/api/admin/users?provider=idp")).await;
+    assert_eq!(status, 200, "{list}");
+    list["total"].as_u64().expect("total")
 }
 
 fn hex(bytes: &[u8]) -> String {

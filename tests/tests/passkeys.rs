@@ -264,7 +264,7 @@ async fn register_list_login_delete(s: Server) {
     .await;
     assert_eq!(
         again["excludeCredentials"],
-        json!([{"type": "public-key", "id": URL_SAFE_NO_PAD.encode(&created.raw_id)}])
+        json!([{"type": "public-key", "id": URL_SAFE_NO_PAD.encode(created.raw_id.as_slice())}])
     );
 
     // A second passkey from the other configured origin, standard form, default label.
@@ -304,7 +304,7 @@ async fn register_list_login_delete(s: Server) {
     );
     let got = laptop.get(ORIGIN, &begun["publicKey"]).await;
     assert_eq!(
-        got.response.user_handle.as_deref().map(<[u8]>::to_vec),
+        got.response.user_handle.as_ref().map(|h| h.to_vec()),
         Some(alice.id.as_bytes().to_vec()),
         "the user handle is the user id"
     );
@@ -349,8 +349,8 @@ async fn register_list_login_delete(s: Server) {
         .collect();
     allowed.sort_unstable();
     let mut expected = vec![
-        URL_SAFE_NO_PAD.encode(&created.raw_id),
-        URL_SAFE_NO_PAD.encode(&created_phone.raw_id),
+        URL_SAFE_NO_PAD.encode(created.raw_id.as_slice()),
+        URL_SAFE_NO_PAD.encode(created_phone.raw_id.as_slice()),
     ];
     expected.sort_unstable();
     assert_eq!(allowed, expected);

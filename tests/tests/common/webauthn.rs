@@ -55,7 +55,14 @@ type SoftClient = Client<
 /// signature counter.
 pub struct Device(SoftClient);
 
+impl Default for Device {
+    fn default() -> Self {
+        Device::new()
+    }
+}
+
 impl Device {
+    /// A device with no credential yet.
     pub fn new() -> Device {
         Device::holding(None)
     }

@@ -519,8 +519,7 @@ async fn refusals(s: Server, idp: FakeIdp) {
 
 /// How many accounts provider `idp` made (admin list, `provider=idp`).
 async fn provider_accounts(s: &Server, admin: &common::User) -> u64 {
-    let (status, list) =
-        common::send(common::get(s, admin, "/api/admin/users?provider=idp")).await;
+    let (status, list) = common::send(common::get(s, admin, "/api/admin/users?provider=idp")).await;
     assert_eq!(status, 200, "{list}");
     list["total"].as_u64().expect("total")
 }

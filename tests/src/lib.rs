@@ -2,6 +2,7 @@
 //! SQLite or a fresh PostgreSQL database, talk to it over HTTP, stop it with a signal.
 #![forbid(unsafe_code)]
 
+pub mod fake_idp;
 pub mod fake_livekit;
 
 use std::io::{BufRead, BufReader};
@@ -147,6 +148,19 @@ impl Server {
             env,
             backend,
         })
+    }
+
+    /// The `database.url` this server uses.
+    pub fn database_url(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.data_dir.join("bedrud.db").display()),
+            Backend::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Runs `sql` directly on this server's database (to age or edit rows).
+    pub async fn sql(&self, sql: &str) -> anyhow::Result<()> {
+        bedrud_db::testing::execute(&self.database_url(), sql).await
     }
 
     /// `base` + `path`.

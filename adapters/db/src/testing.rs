@@ -59,6 +59,23 @@ fn uuid_like() -> String {
     format!("{:x}_{:x}_{seq}", nanos, std::process::id())
 }
 
+/// Runs `sql` (one or more statements) on the database of `url` (`sqlite://PATH` or
+/// `postgres://…`), outside any server: for tests that age or edit rows directly.
+pub async fn execute(url: &str, sql: &str) -> anyhow::Result<()> {
+    match crate::DatabaseUrl::parse(url).map_err(anyhow::Error::msg)? {
+        crate::DatabaseUrl::Sqlite(path) => {
+            let mut conn = crate::pool::SqliteConn::establish(&path.to_string_lossy()).await?;
+            conn.batch_execute("PRAGMA busy_timeout = 5000;").await?;
+            conn.batch_execute(sql).await?;
+        }
+        crate::DatabaseUrl::Postgres(url) => {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.batch_execute(sql).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Drops the database of `url` (a scratch database), disconnecting its sessions.
 pub async fn drop_scratch_postgres(url: &str) -> anyhow::Result<()> {
     let admin = std::env::var(POSTGRES_URL_VAR)?;

@@ -31,6 +31,62 @@ pub async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     (status, resp.json::<Value>().await.unwrap_or(Value::Null))
 }
 
+/// An answer with its headers of interest: status, JSON body (`null` if none), the
+/// `Set-Cookie` lines and `Location`.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub set_cookies: Vec<String>,
+    pub location: Option<String>,
+}
+
+impl Answer {
+    /// `(status, error message)`, for one-line assertions.
+    pub fn err(&self) -> (u16, Option<&str>) {
+        (self.status, self.body["error"].as_str())
+    }
+
+    /// The `Set-Cookie` line of cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}=");
+        self.set_cookies
+            .iter()
+            .map(String::as_str)
+            .find(|c| c.starts_with(&prefix))
+    }
+
+    /// Whether this answer expires cookie `name`.
+    pub fn clears(&self, name: &str) -> bool {
+        self.cookie(name)
+            .is_some_and(|c| c.to_ascii_lowercase().contains("max-age=0"))
+    }
+}
+
+/// Sends a request; the [`Answer`].
+pub async fn call(req: reqwest::RequestBuilder) -> Answer {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers();
+    let set_cookies = headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        set_cookies,
+        location,
+    }
+}
+
 /// `(status, error message)` of an answer, for one-line assertions.
 pub fn err(answer: &(u16, Value)) -> (u16, Option<&str>) {
     (answer.0, answer.1["error"].as_str())

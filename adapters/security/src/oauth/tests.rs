@@ -1,7 +1,5 @@
 //! The provider adapter against a fake identity provider over real HTTP.
 
-mod fake_idp;
-
 use std::collections::HashMap;
 
 use bedrud_ports::{AuthorizationParams, CodeExchange, OAuthError, OAuthProfile, OAuthProviders};
@@ -9,7 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::*;
-use fake_idp::{Account, CLIENT_ID, CLIENT_SECRET, FakeIdp, REDIRECT, Tweak};
+use bedrud_tests::fake_idp::{Account, CLIENT_ID, CLIENT_SECRET, FakeIdp, REDIRECT, Tweak};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const NONCE: &str = "n-0S6_WzA2Mj";

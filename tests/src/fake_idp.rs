@@ -1,6 +1,8 @@
 //! A fake identity provider speaking real HTTP on 127.0.0.1: OIDC discovery, JWKS,
 //! authorisation (code + PKCE S256), token endpoint with signed RS256 ID tokens, userinfo,
 //! and GitHub- and X-style profile endpoints. Tests steer it through [`Tweak`].
+//!
+//! Used by the OAuth adapter's tests (`adapters/security`) and the black-box OAuth tests.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -23,9 +25,9 @@ pub const CLIENT_ID: &str = "bedrud-client";
 pub const CLIENT_SECRET: &str = "s3cret-value";
 pub const REDIRECT: &str = "https://meet.example.org/api/auth/idp/callback";
 const KID: &str = "k1";
-const IDP_KEY: &str = include_str!("testdata/idp_rsa.pem");
-const IDP_N: &str = include_str!("testdata/idp_rsa.n");
-const OTHER_KEY: &str = include_str!("testdata/other_rsa.pem");
+const IDP_KEY: &str = include_str!("fake_idp/testdata/idp_rsa.pem");
+const IDP_N: &str = include_str!("fake_idp/testdata/idp_rsa.n");
+const OTHER_KEY: &str = include_str!("fake_idp/testdata/other_rsa.pem");
 
 /// How the next ID token (or token response) deviates from a correct one.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +109,7 @@ impl Drop for FakeIdp {
 impl FakeIdp {
     /// Starts the provider on a free loopback port.
     pub async fn start() -> FakeIdp {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

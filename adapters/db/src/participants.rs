@@ -8,8 +8,50 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
 use crate::error::{TxError, db_err};
-use crate::pool::KeyLock;
+use crate::pool::{KeyLock, Pools, acquire};
 use crate::rows::ParticipantRow;
+
+/// Active, unbanned participants of a room other than `identity` (a count query).
+macro_rules! others_active {
+    ($room_id:expr, $identity:expr) => {
+        room_participants::table
+            .filter(room_participants::room_id.eq($room_id))
+            .filter(room_participants::is_active.eq(true))
+            .filter(room_participants::is_banned.eq(false))
+            .filter(room_participants::identity.ne($identity))
+            .count()
+    };
+}
+
+/// Insert or reactivate the participant row (an upsert).
+macro_rules! enrol {
+    ($room_id:expr, $identity:expr, $now:expr) => {
+        diesel::insert_into(room_participants::table)
+            .values((
+                room_participants::room_id.eq($room_id),
+                room_participants::identity.eq($identity),
+                room_participants::is_active.eq(true),
+                room_participants::joined_at.eq(Some($now)),
+                room_participants::created_at.eq($now),
+                room_participants::updated_at.eq($now),
+            ))
+            .on_conflict((room_participants::room_id, room_participants::identity))
+            .do_update()
+            .set((
+                room_participants::is_active.eq(true),
+                room_participants::joined_at.eq(Some($now)),
+                room_participants::left_at.eq(None::<DateTime<Utc>>),
+                room_participants::updated_at.eq($now),
+            ))
+    };
+}
+
+/// The room's last activity is now.
+macro_rules! touch_room {
+    ($room_id:expr, $now:expr) => {
+        diesel::update(rooms::table.find($room_id)).set(rooms::last_activity_at.eq(Some($now)))
+    };
+}
 
 #[async_trait]
 impl ParticipantStore for Db {
@@ -60,50 +102,37 @@ impl ParticipantStore for Db {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let (room_id, identity) = (room_id.to_string(), identity.to_string());
-        on_db!(self, write, |conn| {
-            conn.transaction::<_, TxError, _>(async |conn| {
-                if let Some(capacity) = capacity {
-                    conn.lock_key(&format!("room:{room_id}")).await?;
-                    let others: i64 = room_participants::table
-                        .filter(room_participants::room_id.eq(&room_id))
-                        .filter(room_participants::is_active.eq(true))
-                        .filter(room_participants::is_banned.eq(false))
-                        .filter(room_participants::identity.ne(&identity))
-                        .count()
-                        .get_result(conn)
-                        .await?;
-                    if others >= capacity {
-                        return Ok(false);
+        match self.pools() {
+            Pools::Postgres(pool) => {
+                use crate::schema::postgres::*;
+                let mut conn = acquire(pool).await?;
+                conn.transaction::<_, TxError, _>(async |conn| {
+                    if let Some(capacity) = capacity {
+                        conn.lock_key(&format!("room:{room_id}")).await?;
+                        let others: i64 =
+                            others_active!(&room_id, &identity).get_result(conn).await?;
+                        if others >= capacity {
+                            return Ok(false);
+                        }
                     }
-                }
-                diesel::insert_into(room_participants::table)
-                    .values((
-                        room_participants::room_id.eq(&room_id),
-                        room_participants::identity.eq(&identity),
-                        room_participants::is_active.eq(true),
-                        room_participants::joined_at.eq(Some(now)),
-                        room_participants::created_at.eq(now),
-                        room_participants::updated_at.eq(now),
-                    ))
-                    .on_conflict((room_participants::room_id, room_participants::identity))
-                    .do_update()
-                    .set((
-                        room_participants::is_active.eq(true),
-                        room_participants::joined_at.eq(Some(now)),
-                        room_participants::left_at.eq(None::<DateTime<Utc>>),
-                        room_participants::updated_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .await?;
-                diesel::update(rooms::table.find(&room_id))
-                    .set(rooms::last_activity_at.eq(Some(now)))
-                    .execute(conn)
-                    .await?;
-                Ok(true)
-            })
-            .await
-            .map_err(|e| e.into_store(db_err))
-        })
+                    enrol!(&room_id, &identity, now).execute(conn).await?;
+                    touch_room!(&room_id, now).execute(conn).await?;
+                    Ok(true)
+                })
+                .await
+                .map_err(|e| e.into_store(db_err))
+            }
+            // The meeting hot path: one hop to the blocking pool for the whole transaction
+            // instead of one per statement (the single writer is held for much less time).
+            Pools::Sqlite { writer, .. } => {
+                let mut conn = acquire(writer).await?;
+                conn.spawn_blocking(move |conn| {
+                    blocking::admit(conn, &room_id, &identity, capacity, now)
+                })
+                .await
+                .map_err(db_err)
+            }
+        }
     }
 
     async fn apply(
@@ -185,6 +214,37 @@ impl ParticipantStore for Db {
             .await
             .map(|n| n as u64)
             .map_err(db_err)
+        })
+    }
+}
+
+/// SQLite statements run synchronously inside one blocking task.
+mod blocking {
+    use chrono::{DateTime, Utc};
+    use diesel::prelude::*;
+    use diesel::sqlite::SqliteConnection;
+
+    use crate::schema::sqlite::*;
+
+    /// [`ParticipantStore::admit`](bedrud_ports::ParticipantStore::admit) as one
+    /// `BEGIN IMMEDIATE … COMMIT`.
+    pub(super) fn admit(
+        conn: &mut SqliteConnection,
+        room_id: &str,
+        identity: &str,
+        capacity: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        conn.immediate_transaction(|conn| {
+            if let Some(capacity) = capacity {
+                let others: i64 = others_active!(room_id, identity).get_result(conn)?;
+                if others >= capacity {
+                    return Ok(false);
+                }
+            }
+            enrol!(room_id, identity, now).execute(conn)?;
+            touch_room!(room_id, now).execute(conn)?;
+            Ok(true)
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod fake_idp;
 pub mod fake_livekit;
+pub mod webauthn;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -5,15 +5,13 @@
 //! verified by the server.
 
 mod common;
-#[path = "common/webauthn.rs"]
-mod webauthn;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bedrud_tests::webauthn::{Device, Form, assertion, attestation};
 use bedrud_tests::{Backend, Server, client, postgres_or_skip};
 use common::{Answer, User, call};
 use serde_json::{Value, json};
-use webauthn::{Device, Form, assertion, attestation};
 
 /// The RP id; both origins below are on it.
 const RP_ID: &str = "example.org";

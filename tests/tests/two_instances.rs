@@ -8,17 +8,15 @@
 //! instead when `BEDRUD_REQUIRE_POSTGRES=1`).
 
 mod common;
-#[path = "common/webauthn.rs"]
-mod webauthn;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bedrud_tests::fake_livekit::FakeLivekit;
+use bedrud_tests::webauthn::{Device, Form, assertion, attestation};
 use bedrud_tests::{Backend, Server, postgres_or_skip};
 use common::{User, call};
 use serde_json::{Value, json};
-use webauthn::{Device, Form, assertion, attestation};
 
 const ORIGIN: &str = "https://meet.example.org";
 /// Revocation, deactivation and role changes reach every instance within this (§2.3);

@@ -34,7 +34,7 @@ pub async fn run(url: &DatabaseUrl) -> anyhow::Result<MigrationReport> {
         match url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
-                conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+                conn.batch_execute(crate::pool::SQLITE_PRAGMAS)?;
                 Ok(versions(conn.run_pending_migrations(SQLITE)?))
             }
             DatabaseUrl::Postgres(url) => {

@@ -80,8 +80,12 @@ pub enum Pools {
     },
 }
 
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+/// Per-connection settings. `busy_timeout` comes first: the other statements already touch
+/// the file, and without a timeout a connection opened while another one holds a lock (WAL
+/// recovery on the first burst after start, a checkpoint, a backup) fails at once with
+/// "database is locked" instead of waiting for it.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 fn sqlite_pool(path: &str, size: usize, opts: &PoolOptions) -> anyhow::Result<Pool<SqliteConn>> {
     let mut config = ManagerConfig::<SqliteConn>::default();

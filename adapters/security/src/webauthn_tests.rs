@@ -1,65 +1,12 @@
 //! The verifier against a real software authenticator (1Password's passkey-rs): a
 //! WebAuthn client and CTAP2 authenticator with an in-memory credential store.
 
-use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
-use passkey::types::ctap2::{Aaguid, Ctap2Error};
-use passkey::types::webauthn::{
-    AuthenticatedPublicKeyCredential, CreatedPublicKeyCredential, CredentialCreationOptions,
-    CredentialRequestOptions,
-};
-use passkey::types::{Bytes, Passkey};
-use serde_json::{Value, json};
+use bedrud_tests::webauthn::Device;
+use passkey::types::Bytes;
+use passkey::types::webauthn::{AuthenticatedPublicKeyCredential, CreatedPublicKeyCredential};
+use serde_json::json;
 
 use super::*;
-
-/// A user who is always present and verified.
-struct AlwaysYes;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for AlwaysYes {
-    type PasskeyItem = Passkey;
-
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Self::PasskeyItem>,
-        presence: bool,
-        verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence,
-            verification,
-        })
-    }
-
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-}
-
-type SoftClient = Client<
-    Option<Passkey>,
-    AlwaysYes,
-    passkey::crypto::rust_crypto::RustCryptoBackend,
-    public_suffix::PublicSuffixList,
-    (),
->;
-
-/// A software authenticator holding `store`, with a signature counter.
-fn authenticator(store: Option<Passkey>) -> SoftClient {
-    let mut authenticator = Authenticator::new(
-        Aaguid::new_empty(),
-        store,
-        AlwaysYes,
-        passkey::crypto::rust_crypto::RustCryptoBackend,
-    );
-    authenticator.set_make_credentials_with_signature_counter(true);
-    Client::new(authenticator)
-}
 
 fn verifier(rp_id: &str, origins: &[&str]) -> WebauthnVerifier {
     WebauthnVerifier::new(&WebauthnConfig {
@@ -76,10 +23,6 @@ fn alice() -> PasskeyUser {
         name: "alice@example.org".into(),
         display_name: "Alice".into(),
     }
-}
-
-fn url(text: &str) -> Url {
-    Url::parse(text).expect("url")
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -104,32 +47,16 @@ fn assertion_of(got: &AuthenticatedPublicKeyCredential) -> AssertionResponse {
     }
 }
 
-/// The client's view of begin options: `{"publicKey": options}`.
-fn creation_request(options: &Value) -> CredentialCreationOptions {
-    serde_json::from_value(json!({ "publicKey": options })).expect("creation options parse")
-}
-
-fn request(options: &Value) -> CredentialRequestOptions {
-    serde_json::from_value(json!({ "publicKey": options })).expect("request options parse")
-}
-
 /// Registers a passkey for `alice` at `origin`; returns the stored credential.
 async fn register(
     verifier: &WebauthnVerifier,
-    client: &mut SoftClient,
+    client: &mut Device,
     origin: &str,
 ) -> RegisteredCredential {
     let challenge = verifier
         .begin_registration(&alice(), &[])
         .expect("begin registration");
-    let created = client
-        .register(
-            url(origin),
-            creation_request(&challenge.options),
-            DefaultClientData,
-        )
-        .await
-        .expect("the authenticator creates a credential");
+    let created = client.create(origin, &challenge.options).await;
     verifier
         .finish_registration(&challenge.state, &attestation_of(&created))
         .expect("registration verifies")
@@ -138,17 +65,14 @@ async fn register(
 /// Signs in at `origin` with whatever credential the authenticator picks.
 async fn authenticate(
     verifier: &WebauthnVerifier,
-    client: &mut SoftClient,
+    client: &mut Device,
     origin: &str,
     stored: &RegisteredCredential,
     sign_count: i64,
     allow: &[String],
 ) -> Result<VerifiedAssertion, PasskeyError> {
     let challenge = verifier.begin_authentication(allow).expect("begin login");
-    let got = client
-        .authenticate(url(origin), request(&challenge.options), DefaultClientData)
-        .await
-        .expect("the authenticator signs");
+    let got = client.get(origin, &challenge.options).await;
     verifier.finish_authentication(
         &challenge.state,
         &stored.credential,
@@ -242,7 +166,7 @@ fn request_options_have_the_contract_shape() {
 #[tokio::test]
 async fn register_then_sign_in_with_a_discoverable_credential() {
     let v = verifier("example.org", &["https://meet.example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let stored = register(&v, &mut client, "https://meet.example.org").await;
     assert_eq!(stored.sign_count, 0);
     assert!(!stored.credential_id.is_empty());
@@ -250,13 +174,8 @@ async fn register_then_sign_in_with_a_discoverable_credential() {
     // Discoverable: no allowCredentials; the authenticator returns the user handle.
     let challenge = v.begin_authentication(&[]).expect("begin login");
     let got = client
-        .authenticate(
-            url("https://meet.example.org"),
-            request(&challenge.options),
-            DefaultClientData,
-        )
-        .await
-        .expect("signs");
+        .get("https://meet.example.org", &challenge.options)
+        .await;
     let assertion = assertion_of(&got);
     assert_eq!(
         assertion.user_handle.as_deref(),
@@ -288,7 +207,7 @@ async fn register_then_sign_in_with_a_discoverable_credential() {
 #[tokio::test]
 async fn allow_credentials_lists_the_given_credentials() {
     let v = verifier("example.org", &["https://example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let stored = register(&v, &mut client, "https://example.org").await;
     let challenge = v
         .begin_authentication(std::slice::from_ref(&stored.credential))
@@ -302,18 +221,11 @@ async fn allow_credentials_lists_the_given_credentials() {
 #[tokio::test]
 async fn an_eddsa_credential_round_trips() {
     let v = verifier("example.org", &["https://example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let challenge = v.begin_registration(&alice(), &[]).expect("begin");
     let mut options = challenge.options.clone();
     options["pubKeyCredParams"] = json!([{"type": "public-key", "alg": -8}]);
-    let created = client
-        .register(
-            url("https://example.org"),
-            creation_request(&options),
-            DefaultClientData,
-        )
-        .await
-        .expect("creates an Ed25519 credential");
+    let created = client.create("https://example.org", &options).await;
     assert_eq!(created.response.public_key_algorithm, -8);
     let stored = v
         .finish_registration(&challenge.state, &attestation_of(&created))
@@ -329,7 +241,7 @@ async fn several_origins_are_accepted() {
         "example.org",
         &["https://example.org", "https://app.example.org:8443"],
     );
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let stored = register(&v, &mut client, "https://app.example.org:8443").await;
     authenticate(&v, &mut client, "https://example.org", &stored, 0, &[])
         .await
@@ -339,17 +251,12 @@ async fn several_origins_are_accepted() {
 #[tokio::test]
 async fn a_wrong_origin_is_rejected() {
     let v = verifier("example.org", &["https://meet.example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     // Registration from an origin on the RP id but not configured.
     let challenge = v.begin_registration(&alice(), &[]).expect("begin");
     let created = client
-        .register(
-            url("https://evil.example.org"),
-            creation_request(&challenge.options),
-            DefaultClientData,
-        )
-        .await
-        .expect("the client itself accepts the origin");
+        .create("https://evil.example.org", &challenge.options)
+        .await;
     let err = v
         .finish_registration(&challenge.state, &attestation_of(&created))
         .expect_err("origin not allowed");
@@ -367,18 +274,11 @@ async fn a_wrong_origin_is_rejected() {
 async fn a_wrong_rp_id_is_rejected() {
     // The origin is allowed, but the authenticator scoped the credential to another RP id.
     let v = verifier("example.org", &["https://app.example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let challenge = v.begin_registration(&alice(), &[]).expect("begin");
     let mut options = challenge.options.clone();
     options["rp"]["id"] = json!("app.example.org");
-    let created = client
-        .register(
-            url("https://app.example.org"),
-            creation_request(&options),
-            DefaultClientData,
-        )
-        .await
-        .expect("creates for app.example.org");
+    let created = client.create("https://app.example.org", &options).await;
     let err = v
         .finish_registration(&challenge.state, &attestation_of(&created))
         .expect_err("rpIdHash mismatch");
@@ -388,10 +288,10 @@ async fn a_wrong_rp_id_is_rejected() {
 #[tokio::test]
 async fn a_cloned_authenticator_is_caught_by_its_counter() {
     let v = verifier("example.org", &["https://example.org"]);
-    let mut original = authenticator(None);
+    let mut original = Device::new();
     let stored = register(&v, &mut original, "https://example.org").await;
     // Copy the key, counter and all, before it is used.
-    let mut clone = authenticator(original.authenticator().store().clone());
+    let mut clone = Device::holding(Some(original.passkey()));
 
     let first = authenticate(&v, &mut original, "https://example.org", &stored, 0, &[])
         .await
@@ -411,18 +311,11 @@ async fn a_cloned_authenticator_is_caught_by_its_counter() {
 #[tokio::test]
 async fn a_replayed_assertion_or_foreign_challenge_is_rejected() {
     let v = verifier("example.org", &["https://example.org"]);
-    let mut client = authenticator(None);
+    let mut client = Device::new();
     let stored = register(&v, &mut client, "https://example.org").await;
     let first = v.begin_authentication(&[]).expect("begin");
     let second = v.begin_authentication(&[]).expect("begin");
-    let got = client
-        .authenticate(
-            url("https://example.org"),
-            request(&first.options),
-            DefaultClientData,
-        )
-        .await
-        .expect("signs");
+    let got = client.get("https://example.org", &first.options).await;
     let err = v
         .finish_authentication(&second.state, &stored.credential, 0, &assertion_of(&got))
         .expect_err("challenge of another ceremony");

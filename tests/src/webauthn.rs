@@ -1,7 +1,7 @@
 //! A browser with a software authenticator for the passkey tests: 1Password's passkey-rs
 //! (a WebAuthn client and a CTAP2 authenticator holding one credential in memory), and
 //! the finish bodies in Bedrud's flat form or the standard PublicKeyCredential JSON.
-#![allow(dead_code)]
+//! Used by the verifier's unit tests (`bedrud-security`) and the black-box tests.
 
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};

@@ -13,6 +13,7 @@ use bedrud_ports::{DatabaseHealth, StoreError, StoreResult};
 #[macro_use]
 mod macros;
 mod ceremonies;
+mod checkpoint;
 mod error;
 mod identities;
 mod jobs;
@@ -52,8 +53,12 @@ impl Db {
                 anyhow::anyhow!("cannot create database directory {}: {e}", dir.display())
             })?;
         }
+        let pools = Arc::new(Pools::build(url, options)?);
+        if let DatabaseUrl::Sqlite(path) = url {
+            checkpoint::start(path.clone(), Arc::downgrade(&pools));
+        }
         Ok(Db {
-            pools: Arc::new(Pools::build(url, options)?),
+            pools,
             url: url.clone(),
         })
     }

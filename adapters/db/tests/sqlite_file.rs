@@ -1,0 +1,104 @@
+//! The SQLite file under the pools: connections wait for a lock held elsewhere instead of
+//! failing with "database is locked" (the first burst of requests after start opens many
+//! connections at once), and the database file catches up with the WAL in the background.
+
+use std::time::{Duration, Instant};
+
+use bedrud_db::{DatabaseUrl, Db, PoolOptions};
+use bedrud_ports::{Access, DatabaseHealth, User, UserStore};
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_connection_waits_for_a_lock_held_by_another() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bedrud.db");
+    let options = PoolOptions {
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+    };
+    let db = Db::open(&DatabaseUrl::Sqlite(path.clone()), &options).expect("open");
+    db.migrate().await.expect("migrate");
+
+    // Another connection (a backup, an operator's `sqlite3` shell) holds the file exclusively
+    // for a moment; the pool has not opened any connection yet.
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let mut conn =
+            diesel::SqliteConnection::establish(&path.to_string_lossy()).expect("holder opens");
+        conn.batch_execute(
+            "PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; CREATE TABLE held (x); COMMIT;",
+        )
+        .expect("holder takes the lock");
+        held_tx.send(()).expect("signal");
+        std::thread::sleep(Duration::from_millis(300));
+        drop(conn);
+    });
+    held_rx.recv().expect("lock held");
+
+    let started = Instant::now();
+    let result = db.ping().await;
+    holder.join().expect("holder thread");
+    assert!(result.is_ok(), "the new connection failed: {result:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "the lock was not in the way ({:?}), so this proves nothing",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_file_alone_catches_up_with_the_wal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bedrud.db");
+    let options = PoolOptions {
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+    };
+    let db = Db::open(&DatabaseUrl::Sqlite(path.clone()), &options).expect("open");
+    db.migrate().await.expect("migrate");
+    let now = Utc::now();
+    db.insert(User {
+        id: "u-checkpoint".into(),
+        email: "wal@example.org".into(),
+        name: "Wal".into(),
+        avatar_url: String::new(),
+        provider: "local".into(),
+        accesses: vec![Access::User],
+        is_active: true,
+        password_hash: None,
+        email_verified_at: None,
+        password_changed_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+    .await
+    .expect("insert");
+
+    // The commit lands in the WAL; pooled connections never checkpoint, the background
+    // checkpointer does, so a copy of the database file alone (what a naive backup takes)
+    // has the row soon, while the pools are still open.
+    let copy = dir.path().join("copy.db");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let found = loop {
+        let count = std::fs::copy(&path, &copy).ok().and_then(|_| {
+            let mut conn = SqliteConnection::establish(&copy.to_string_lossy()).ok()?;
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM users WHERE id = 'u-checkpoint')",
+            ))
+            .get_result::<i64>(&mut conn)
+            .ok()
+        });
+        if count == Some(1) || Instant::now() > deadline {
+            break count;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        found,
+        Some(1),
+        "the database file never got the committed row"
+    );
+    db.close();
+}

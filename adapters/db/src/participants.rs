@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
 use crate::error::{TxError, db_err};
-use crate::pool::{KeyLock, Pools, acquire};
+use crate::pool::{Pools, acquire};
 use crate::rows::ParticipantRow;
 
 /// Active, unbanned participants of a room other than `identity` (a count query).
@@ -51,6 +51,16 @@ macro_rules! touch_room {
     ($room_id:expr, $now:expr) => {
         diesel::update(rooms::table.find($room_id)).set(rooms::last_activity_at.eq(Some($now)))
     };
+}
+
+diesel::define_sql_function! {
+    /// `ParticipantStore::admit` on PostgreSQL (a plpgsql function of the migrations).
+    fn bedrud_admit(
+        room_id: diesel::sql_types::Text,
+        identity: diesel::sql_types::Text,
+        capacity: diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+        now: diesel::sql_types::Timestamptz,
+    ) -> diesel::sql_types::Bool;
 }
 
 #[async_trait]
@@ -103,27 +113,16 @@ impl ParticipantStore for Db {
     ) -> StoreResult<bool> {
         let (room_id, identity) = (room_id.to_string(), identity.to_string());
         match self.pools() {
+            // The meeting hot path in one round trip: the same statements as below, in the
+            // `bedrud_admit` function (migrations/postgres/…_admit).
             Pools::Postgres(pool) => {
-                use crate::schema::postgres::*;
                 let mut conn = acquire(pool).await?;
-                conn.transaction::<_, TxError, _>(async |conn| {
-                    if let Some(capacity) = capacity {
-                        conn.lock_key(&format!("room:{room_id}")).await?;
-                        let others: i64 =
-                            others_active!(&room_id, &identity).get_result(conn).await?;
-                        if others >= capacity {
-                            return Ok(false);
-                        }
-                    }
-                    enrol!(&room_id, &identity, now).execute(conn).await?;
-                    touch_room!(&room_id, now).execute(conn).await?;
-                    Ok(true)
-                })
-                .await
-                .map_err(|e| e.into_store(db_err))
+                diesel::select(bedrud_admit(room_id, identity, capacity, now))
+                    .get_result::<bool>(&mut conn)
+                    .await
+                    .map_err(db_err)
             }
-            // The meeting hot path: one hop to the blocking pool for the whole transaction
-            // instead of one per statement (the single writer is held for much less time).
+            // One `BEGIN IMMEDIATE … COMMIT` in a single synchronous call on the writer.
             Pools::Sqlite { writer, .. } => {
                 let mut conn = acquire(writer).await?;
                 conn.spawn_blocking(move |conn| {

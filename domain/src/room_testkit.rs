@@ -79,6 +79,8 @@ pub struct RoomMocks {
     pub clock: Arc<TestClock>,
     /// Every grant the token mock signed.
     pub grants: Arc<Mutex<Vec<JoinGrant>>>,
+    /// The rows [`RoomMocks::rows`] set, also seen by `find_by_name_with_row`.
+    rows: Arc<Mutex<Vec<Participant>>>,
 }
 
 impl RoomMocks {
@@ -93,6 +95,7 @@ impl RoomMocks {
             media: MockMediaServer::new(),
             clock: TestClock::new(),
             grants: Arc::new(Mutex::new(Vec::new())),
+            rows: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -108,15 +111,31 @@ impl RoomMocks {
         self.rooms.expect_get().returning(move |_| Ok(room.clone()));
     }
 
-    /// `RoomStore::find_by_name` answers `room`.
+    /// `RoomStore::find_by_name` answers `room`; `find_by_name_with_row` answers it with
+    /// the caller's row from [`RoomMocks::rows`].
     pub fn room_by_name(&mut self, room: Option<Room>) {
+        let named = room.clone();
         self.rooms
             .expect_find_by_name()
-            .returning(move |_| Ok(room.clone()));
+            .returning(move |_| Ok(named.clone()));
+        let rows = self.rows.clone();
+        self.rooms
+            .expect_find_by_name_with_row()
+            .returning(move |_, identity| {
+                let row = rows
+                    .lock()
+                    .expect("rows")
+                    .iter()
+                    .find(|r| r.identity == identity)
+                    .cloned();
+                Ok(room.clone().map(|room| (room, row)))
+            });
     }
 
-    /// `ParticipantStore::get` answers from `rows` by identity.
+    /// `ParticipantStore::get` (and the row half of `find_by_name_with_row`) answers from
+    /// `rows` by identity.
     pub fn rows(&mut self, rows: Vec<Participant>) {
+        self.rows.lock().expect("rows").clone_from(&rows);
         self.participants
             .expect_get()
             .returning(move |_, identity| {

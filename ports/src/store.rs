@@ -141,6 +141,13 @@ pub trait RoomStore: Send + Sync {
     async fn get(&self, id: &str) -> StoreResult<Option<Room>>;
     /// The active room with this name, else the newest row with it.
     async fn find_by_name(&self, name: &str) -> StoreResult<Option<Room>>;
+    /// [`RoomStore::find_by_name`] together with `identity`'s participant row in that room,
+    /// in one read (the join path needs both).
+    async fn find_by_name_with_row(
+        &self,
+        name: &str,
+        identity: &str,
+    ) -> StoreResult<Option<(Room, Option<Participant>)>>;
     /// The creator's unarchived rooms, newest row per name, newest first.
     async fn list_by_creator(&self, user_id: &str) -> StoreResult<Vec<Room>>;
     /// The creator's archived rooms, newest `deleted_at` first.

@@ -12,8 +12,20 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use crate::Db;
 use crate::error::{TxError, db_err, store_err};
 use crate::pool::KeyLock;
-use crate::rows::{RoomRow, UserRow};
+use crate::rows::{ParticipantRow, RoomRow, UserRow};
 use crate::users::like_literal;
+
+/// Which of the rows with one name "the room by that name" is: the active one, else the
+/// newest (use inside `on_db!`, where `rooms` is in scope).
+macro_rules! newest_by_name {
+    () => {
+        (
+            rooms::is_active.desc(),
+            rooms::created_at.desc(),
+            rooms::id.desc(),
+        )
+    };
+}
 
 /// Active, non-banned participant rows of the room in the outer query.
 const PARTICIPANTS_COUNT: &str = "(SELECT COUNT(*) FROM room_participants p \
@@ -128,15 +140,37 @@ impl RoomStore for Db {
         on_db!(self, read, |conn| {
             rooms::table
                 .filter(rooms::name.eq(name))
-                .order((
-                    rooms::is_active.desc(),
-                    rooms::created_at.desc(),
-                    rooms::id.desc(),
-                ))
+                .order(newest_by_name!())
                 .first::<RoomRow>(conn)
                 .await
                 .optional()
                 .map(|r| r.map(Room::from))
+                .map_err(db_err)
+        })
+    }
+
+    async fn find_by_name_with_row(
+        &self,
+        name: &str,
+        identity: &str,
+    ) -> StoreResult<Option<(Room, Option<Participant>)>> {
+        on_db!(self, read, |conn| {
+            rooms::table
+                .left_join(
+                    room_participants::table.on(room_participants::room_id
+                        .eq(rooms::id)
+                        .and(room_participants::identity.eq(identity))),
+                )
+                .filter(rooms::name.eq(name))
+                .order(newest_by_name!())
+                .select((
+                    rooms::all_columns,
+                    room_participants::all_columns.nullable(),
+                ))
+                .first::<(RoomRow, Option<ParticipantRow>)>(conn)
+                .await
+                .optional()
+                .map(|r| r.map(|(room, row)| (Room::from(room), row.map(Participant::from))))
                 .map_err(db_err)
         })
     }

@@ -99,8 +99,7 @@ impl Rooms {
                 "guest-join with a non-guest identity"
             )));
         }
-        let room = self.room_by_name(&input.room_name).await?;
-        let row = self.ports.participants.get(&room.id, identity).await?;
+        let (room, row) = self.room_and_row(&input.room_name, identity).await?;
         if !room.is_public && !private_admits(&room, identity, row.as_ref()) {
             return Err(DomainError::forbidden(ROOM_PRIVATE));
         }

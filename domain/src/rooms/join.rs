@@ -43,8 +43,8 @@ impl Rooms {
     /// `you are banned from this room` · `This room requires approval to join` · `This
     /// room is private` · `room is full`; 502 when the token cannot be signed.
     pub async fn join(&self, caller: &Principal, room_name: &str) -> DomainResult<JoinOutcome> {
-        let room = self.room_by_name(room_name).await?;
         let identity = caller.user_id();
+        let (room, row) = self.room_and_row(room_name, identity).await?;
         if !room.is_active {
             return if room.created_by == identity {
                 Ok(JoinOutcome::ArchivedOwned(room))
@@ -52,7 +52,6 @@ impl Rooms {
                 Err(DomainError::gone(ROOM_GONE))
             };
         }
-        let row = self.ports.participants.get(&room.id, identity).await?;
         if is_banned(row.as_ref()) {
             return Err(DomainError::forbidden(BANNED));
         }
@@ -80,12 +79,11 @@ impl Rooms {
         if room_name.trim().is_empty() {
             return Err(DomainError::invalid("roomName required"));
         }
-        let room = self.room_by_name(room_name).await?;
+        let identity = caller.user_id();
+        let (room, row) = self.room_and_row(room_name, identity).await?;
         if !room.is_active {
             return Err(DomainError::gone(ROOM_GONE));
         }
-        let identity = caller.user_id();
-        let row = self.ports.participants.get(&room.id, identity).await?;
         if is_banned(row.as_ref()) {
             return Err(DomainError::forbidden(BANNED));
         }
@@ -136,6 +134,23 @@ impl Rooms {
         self.ports
             .rooms
             .find_by_name(&name)
+            .await?
+            .ok_or_else(|| DomainError::not_found(ROOM_NOT_FOUND))
+    }
+
+    /// [`Rooms::room_by_name`] and `identity`'s row in it, in one read. 404 if no room.
+    pub(super) async fn room_and_row(
+        &self,
+        raw: &str,
+        identity: &str,
+    ) -> DomainResult<(Room, Option<Participant>)> {
+        let name = normalize_room_name(raw);
+        if name.is_empty() {
+            return Err(DomainError::not_found(ROOM_NOT_FOUND));
+        }
+        self.ports
+            .rooms
+            .find_by_name_with_row(&name, identity)
             .await?
             .ok_or_else(|| DomainError::not_found(ROOM_NOT_FOUND))
     }

@@ -81,6 +81,17 @@ impl RoomStore for RoomRows {
             .or_else(|| rooms.iter().rev().find(|r| r.name == name))
             .cloned())
     }
+    async fn find_by_name_with_row(
+        &self,
+        name: &str,
+        identity: &str,
+    ) -> StoreResult<Option<(Room, Option<Participant>)>> {
+        let room = self.find_by_name(name).await?;
+        Ok(room.map(|room| {
+            let row = self.participant(&room.id, identity);
+            (room, row)
+        }))
+    }
     async fn list_by_creator(&self, user_id: &str) -> StoreResult<Vec<Room>> {
         Ok(lock(&self.rooms)
             .iter()

@@ -221,8 +221,8 @@ fn token_failures_are_502() {
 fn join_store_failures_propagate() {
     let mut p = Parts::new();
     p.m.rooms
-        .expect_find_by_name()
-        .returning(|_| Err(db_down()));
+        .expect_find_by_name_with_row()
+        .returning(|_, _| Err(db_down()));
     let (rooms, _) = p.build();
     assert_err(
         block_on(rooms.join(&caller("u1"), "abc")),

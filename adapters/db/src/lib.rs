@@ -54,8 +54,8 @@ impl Db {
             })?;
         }
         let pools = Arc::new(Pools::build(url, options)?);
-        if let DatabaseUrl::Sqlite(path) = url {
-            checkpoint::start(path.clone(), Arc::downgrade(&pools));
+        if let DatabaseUrl::Sqlite(_) = url {
+            checkpoint::start(Arc::downgrade(&pools));
         }
         Ok(Db {
             pools,

@@ -11,48 +11,6 @@ use crate::error::{TxError, db_err};
 use crate::pool::{Pools, acquire};
 use crate::rows::ParticipantRow;
 
-/// Active, unbanned participants of a room other than `identity` (a count query).
-macro_rules! others_active {
-    ($room_id:expr, $identity:expr) => {
-        room_participants::table
-            .filter(room_participants::room_id.eq($room_id))
-            .filter(room_participants::is_active.eq(true))
-            .filter(room_participants::is_banned.eq(false))
-            .filter(room_participants::identity.ne($identity))
-            .count()
-    };
-}
-
-/// Insert or reactivate the participant row (an upsert).
-macro_rules! enrol {
-    ($room_id:expr, $identity:expr, $now:expr) => {
-        diesel::insert_into(room_participants::table)
-            .values((
-                room_participants::room_id.eq($room_id),
-                room_participants::identity.eq($identity),
-                room_participants::is_active.eq(true),
-                room_participants::joined_at.eq(Some($now)),
-                room_participants::created_at.eq($now),
-                room_participants::updated_at.eq($now),
-            ))
-            .on_conflict((room_participants::room_id, room_participants::identity))
-            .do_update()
-            .set((
-                room_participants::is_active.eq(true),
-                room_participants::joined_at.eq(Some($now)),
-                room_participants::left_at.eq(None::<DateTime<Utc>>),
-                room_participants::updated_at.eq($now),
-            ))
-    };
-}
-
-/// The room's last activity is now.
-macro_rules! touch_room {
-    ($room_id:expr, $now:expr) => {
-        diesel::update(rooms::table.find($room_id)).set(rooms::last_activity_at.eq(Some($now)))
-    };
-}
-
 diesel::define_sql_function! {
     /// `ParticipantStore::admit` on PostgreSQL (a plpgsql function of the migrations).
     fn bedrud_admit(
@@ -113,8 +71,7 @@ impl ParticipantStore for Db {
     ) -> StoreResult<bool> {
         let (room_id, identity) = (room_id.to_string(), identity.to_string());
         match self.pools() {
-            // The meeting hot path in one round trip: the same statements as below, in the
-            // `bedrud_admit` function (migrations/postgres/…_admit).
+            // The meeting hot path in one round trip (see `blocking::admit`).
             Pools::Postgres(pool) => {
                 let mut conn = acquire(pool).await?;
                 diesel::select(bedrud_admit(room_id, identity, capacity, now))
@@ -217,7 +174,8 @@ impl ParticipantStore for Db {
     }
 }
 
-/// SQLite statements run synchronously inside one blocking task.
+/// The SQLite statements of `admit`, run synchronously on the writer connection; the same
+/// statements as the PostgreSQL function `bedrud_admit` (migrations/postgres/…_admit).
 mod blocking {
     use chrono::{DateTime, Utc};
     use diesel::prelude::*;
@@ -236,13 +194,38 @@ mod blocking {
     ) -> QueryResult<bool> {
         conn.immediate_transaction(|conn| {
             if let Some(capacity) = capacity {
-                let others: i64 = others_active!(room_id, identity).get_result(conn)?;
+                let others: i64 = room_participants::table
+                    .filter(room_participants::room_id.eq(room_id))
+                    .filter(room_participants::is_active.eq(true))
+                    .filter(room_participants::is_banned.eq(false))
+                    .filter(room_participants::identity.ne(identity))
+                    .count()
+                    .get_result(conn)?;
                 if others >= capacity {
                     return Ok(false);
                 }
             }
-            enrol!(room_id, identity, now).execute(conn)?;
-            touch_room!(room_id, now).execute(conn)?;
+            diesel::insert_into(room_participants::table)
+                .values((
+                    room_participants::room_id.eq(room_id),
+                    room_participants::identity.eq(identity),
+                    room_participants::is_active.eq(true),
+                    room_participants::joined_at.eq(Some(now)),
+                    room_participants::created_at.eq(now),
+                    room_participants::updated_at.eq(now),
+                ))
+                .on_conflict((room_participants::room_id, room_participants::identity))
+                .do_update()
+                .set((
+                    room_participants::is_active.eq(true),
+                    room_participants::joined_at.eq(Some(now)),
+                    room_participants::left_at.eq(None::<DateTime<Utc>>),
+                    room_participants::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            diesel::update(rooms::table.find(room_id))
+                .set(rooms::last_activity_at.eq(Some(now)))
+                .execute(conn)?;
             Ok(true)
         })
     }

@@ -10,8 +10,9 @@ use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_new_connection_waits_for_a_lock_held_by_another() {
+/// A migrated database in a fresh directory: the handle, the directory (kept alive by the
+/// caller) and the database file.
+async fn migrated() -> (Db, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bedrud.db");
     let options = PoolOptions {
@@ -20,6 +21,33 @@ async fn a_new_connection_waits_for_a_lock_held_by_another() {
     };
     let db = Db::open(&DatabaseUrl::Sqlite(path.clone()), &options).expect("open");
     db.migrate().await.expect("migrate");
+    (db, dir, path)
+}
+
+/// Inserts an active local user through the pools.
+async fn insert_user(db: &Db, id: &str, email: &str) {
+    let now = Utc::now();
+    db.insert(User {
+        id: id.into(),
+        email: email.into(),
+        name: id.into(),
+        avatar_url: String::new(),
+        provider: "local".into(),
+        accesses: vec![Access::User],
+        is_active: true,
+        password_hash: None,
+        email_verified_at: None,
+        password_changed_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+    .await
+    .expect("insert");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_connection_waits_for_a_lock_held_by_another() {
+    let (db, _dir, path) = migrated().await;
 
     // Another connection (a backup, an operator's `sqlite3` shell) holds the file exclusively
     // for a moment; the pool has not opened any connection yet.
@@ -51,31 +79,8 @@ async fn a_new_connection_waits_for_a_lock_held_by_another() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_database_file_alone_catches_up_with_the_wal() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bedrud.db");
-    let options = PoolOptions {
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(10),
-    };
-    let db = Db::open(&DatabaseUrl::Sqlite(path.clone()), &options).expect("open");
-    db.migrate().await.expect("migrate");
-    let now = Utc::now();
-    db.insert(User {
-        id: "u-checkpoint".into(),
-        email: "wal@example.org".into(),
-        name: "Wal".into(),
-        avatar_url: String::new(),
-        provider: "local".into(),
-        accesses: vec![Access::User],
-        is_active: true,
-        password_hash: None,
-        email_verified_at: None,
-        password_changed_at: None,
-        created_at: now,
-        updated_at: now,
-    })
-    .await
-    .expect("insert");
+    let (db, dir, path) = migrated().await;
+    insert_user(&db, "u-checkpoint", "wal@example.org").await;
 
     // The commit lands in the WAL; pooled connections never checkpoint, the background
     // checkpointer does, so a copy of the database file alone (what a naive backup takes)
@@ -115,31 +120,8 @@ fn wal_restarts(wal: &std::path::Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_starts_over_under_sustained_reads_and_writes() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bedrud.db");
-    let options = PoolOptions {
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(10),
-    };
-    let db = Db::open(&DatabaseUrl::Sqlite(path.clone()), &options).expect("open");
-    db.migrate().await.expect("migrate");
-    let now = Utc::now();
-    db.insert(User {
-        id: "u-busy".into(),
-        email: "busy@example.org".into(),
-        name: "Busy".into(),
-        avatar_url: String::new(),
-        provider: "local".into(),
-        accesses: vec![Access::User],
-        is_active: true,
-        password_hash: None,
-        email_verified_at: None,
-        password_changed_at: None,
-        created_at: now,
-        updated_at: now,
-    })
-    .await
-    .expect("insert");
+    let (db, dir, _path) = migrated().await;
+    insert_user(&db, "u-busy", "busy@example.org").await;
 
     // Writers and readers without a pause for three seconds: a checkpoint that cannot
     // finish leaves the WAL growing; one that does lets the next write start it over.

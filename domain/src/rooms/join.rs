@@ -127,13 +127,9 @@ impl Rooms {
 
     /// The room a join-like call names (trimmed, lowercased; not validated). 404 if none.
     pub(super) async fn room_by_name(&self, raw: &str) -> DomainResult<Room> {
-        let name = normalize_room_name(raw);
-        if name.is_empty() {
-            return Err(DomainError::not_found(ROOM_NOT_FOUND));
-        }
         self.ports
             .rooms
-            .find_by_name(&name)
+            .find_by_name(&lookup_name(raw)?)
             .await?
             .ok_or_else(|| DomainError::not_found(ROOM_NOT_FOUND))
     }
@@ -144,13 +140,9 @@ impl Rooms {
         raw: &str,
         identity: &str,
     ) -> DomainResult<(Room, Option<Participant>)> {
-        let name = normalize_room_name(raw);
-        if name.is_empty() {
-            return Err(DomainError::not_found(ROOM_NOT_FOUND));
-        }
         self.ports
             .rooms
-            .find_by_name_with_row(&name, identity)
+            .find_by_name_with_row(&lookup_name(raw)?, identity)
             .await?
             .ok_or_else(|| DomainError::not_found(ROOM_NOT_FOUND))
     }
@@ -170,6 +162,15 @@ impl Rooms {
             Err(DomainError::forbidden(ROOM_FULL))
         }
     }
+}
+
+/// The name a join-like call looks up (trimmed, lowercased; not validated); 404 if empty.
+fn lookup_name(raw: &str) -> DomainResult<String> {
+    let name = normalize_room_name(raw);
+    if name.is_empty() {
+        return Err(DomainError::not_found(ROOM_NOT_FOUND));
+    }
+    Ok(name)
 }
 
 /// Whether `row` bans its identity.

@@ -12,6 +12,7 @@ use bedrud_ports::{DatabaseHealth, StoreError, StoreResult};
 
 #[macro_use]
 mod macros;
+mod admissions;
 mod ceremonies;
 mod checkpoint;
 mod error;
@@ -40,6 +41,8 @@ use pool::Pools;
 pub struct Db {
     pools: Arc<Pools>,
     url: DatabaseUrl,
+    /// Room admissions waiting to be committed together.
+    admissions: Arc<admissions::Admissions>,
 }
 
 impl Db {
@@ -60,6 +63,7 @@ impl Db {
         Ok(Db {
             pools,
             url: url.clone(),
+            admissions: Default::default(),
         })
     }
 
@@ -89,6 +93,10 @@ impl Db {
 
     pub(crate) fn pools(&self) -> &Pools {
         &self.pools
+    }
+
+    pub(crate) fn admissions(&self) -> &admissions::Admissions {
+        &self.admissions
     }
 }
 

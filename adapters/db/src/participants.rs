@@ -7,19 +7,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
+use crate::admissions::Admission;
 use crate::error::{TxError, db_err};
-use crate::pool::{Pools, acquire};
+use crate::pool::Pools;
 use crate::rows::ParticipantRow;
-
-diesel::define_sql_function! {
-    /// `ParticipantStore::admit` on PostgreSQL (a plpgsql function of the migrations).
-    fn bedrud_admit(
-        room_id: diesel::sql_types::Text,
-        identity: diesel::sql_types::Text,
-        capacity: diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-        now: diesel::sql_types::Timestamptz,
-    ) -> diesel::sql_types::Bool;
-}
 
 #[async_trait]
 impl ParticipantStore for Db {
@@ -69,25 +60,16 @@ impl ParticipantStore for Db {
         capacity: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let (room_id, identity) = (room_id.to_string(), identity.to_string());
+        let admission = Admission {
+            room_id: room_id.to_string(),
+            identity: identity.to_string(),
+            capacity,
+            now,
+        };
+        // Group commit: concurrent admissions share a transaction (see `crate::admissions`).
         match self.pools() {
-            // The meeting hot path in one round trip (see `blocking::admit`).
-            Pools::Postgres(pool) => {
-                let mut conn = acquire(pool).await?;
-                diesel::select(bedrud_admit(room_id, identity, capacity, now))
-                    .get_result::<bool>(&mut conn)
-                    .await
-                    .map_err(db_err)
-            }
-            // One `BEGIN IMMEDIATE … COMMIT` in a single synchronous call on the writer.
-            Pools::Sqlite { writer, .. } => {
-                let mut conn = acquire(writer).await?;
-                conn.spawn_blocking(move |conn| {
-                    blocking::admit(conn, &room_id, &identity, capacity, now)
-                })
-                .await
-                .map_err(db_err)
-            }
+            Pools::Postgres(pool) => self.admissions().on_postgres(pool, admission).await,
+            Pools::Sqlite { writer, .. } => self.admissions().on_sqlite(writer, admission).await,
         }
     }
 
@@ -170,63 +152,6 @@ impl ParticipantStore for Db {
             .await
             .map(|n| n as u64)
             .map_err(db_err)
-        })
-    }
-}
-
-/// The SQLite statements of `admit`, run synchronously on the writer connection; the same
-/// statements as the PostgreSQL function `bedrud_admit` (migrations/postgres/…_admit).
-mod blocking {
-    use chrono::{DateTime, Utc};
-    use diesel::prelude::*;
-    use diesel::sqlite::SqliteConnection;
-
-    use crate::schema::sqlite::*;
-
-    /// [`ParticipantStore::admit`](bedrud_ports::ParticipantStore::admit) as one
-    /// `BEGIN IMMEDIATE … COMMIT`.
-    pub(super) fn admit(
-        conn: &mut SqliteConnection,
-        room_id: &str,
-        identity: &str,
-        capacity: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> QueryResult<bool> {
-        conn.immediate_transaction(|conn| {
-            if let Some(capacity) = capacity {
-                let others: i64 = room_participants::table
-                    .filter(room_participants::room_id.eq(room_id))
-                    .filter(room_participants::is_active.eq(true))
-                    .filter(room_participants::is_banned.eq(false))
-                    .filter(room_participants::identity.ne(identity))
-                    .count()
-                    .get_result(conn)?;
-                if others >= capacity {
-                    return Ok(false);
-                }
-            }
-            diesel::insert_into(room_participants::table)
-                .values((
-                    room_participants::room_id.eq(room_id),
-                    room_participants::identity.eq(identity),
-                    room_participants::is_active.eq(true),
-                    room_participants::joined_at.eq(Some(now)),
-                    room_participants::created_at.eq(now),
-                    room_participants::updated_at.eq(now),
-                ))
-                .on_conflict((room_participants::room_id, room_participants::identity))
-                .do_update()
-                .set((
-                    room_participants::is_active.eq(true),
-                    room_participants::joined_at.eq(Some(now)),
-                    room_participants::left_at.eq(None::<DateTime<Utc>>),
-                    room_participants::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            diesel::update(rooms::table.find(room_id))
-                .set(rooms::last_activity_at.eq(Some(now)))
-                .execute(conn)?;
-            Ok(true)
         })
     }
 }

@@ -1,0 +1,527 @@
+//! Room admissions: group commit.
+//!
+//! Every join writes (the participant row and the room's activity) and, taken one at a
+//! time, pays for a transaction of its own: on PostgreSQL a WAL flush per join, on SQLite a
+//! hand-off of the one writer connection to the next waiting task, which then has to be
+//! scheduled before the writer does anything. Here an admission joins a queue, and the
+//! first waiting task to get the writer (SQLite) or the batch slot (PostgreSQL) takes
+//! everything queued and commits it in one transaction, answering each. Admissions stay
+//! serial: each capacity count sees the admissions before it (SQLite runs them in queue
+//! order, PostgreSQL in (room, identity) order, which is its lock order). With no
+//! concurrency a batch is one admission, as before.
+//!
+//! If a batch fails as a whole (a room deleted meanwhile trips the foreign key, say), each
+//! admission is retried in a transaction of its own, so a bad admission answers only for
+//! itself. A PostgreSQL batch runs in a task of its own: the request that started it may
+//! go away (a client hanging up) without leaving the others unanswered.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bedrud_ports::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, TimestamptzSqlite};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Pool;
+use tokio::sync::oneshot;
+
+use crate::error::db_err;
+use crate::pool::{SqliteConn, acquire};
+
+diesel::define_sql_function! {
+    /// One admission on PostgreSQL (migration `…_admit`).
+    fn bedrud_admit(room_id: Text, identity: Text, capacity: Nullable<BigInt>, now: Timestamptz) -> diesel::sql_types::Bool;
+}
+
+diesel::define_sql_function! {
+    /// A batch of admissions in array order, in one transaction (migration `…_admit_all`).
+    fn bedrud_admit_all(
+        room_ids: Array<Text>,
+        identities: Array<Text>,
+        capacities: Array<Nullable<BigInt>>,
+        nows: Array<Timestamptz>,
+    ) -> Array<diesel::sql_types::Bool>;
+}
+
+/// One admission: activate `identity`'s row in `room_id` unless `capacity` other active,
+/// unbanned rows exist.
+#[derive(Debug, Clone)]
+pub(crate) struct Admission {
+    pub room_id: String,
+    pub identity: String,
+    pub capacity: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+struct Queued {
+    ticket: u64,
+    admission: Admission,
+    reply: oneshot::Sender<StoreResult<bool>>,
+}
+
+impl Queued {
+    fn answer(self, result: StoreResult<bool>) {
+        // The asker may have gone away (client hung up); the admission stands regardless.
+        let _ = self.reply.send(result);
+    }
+}
+
+type Answer = oneshot::Receiver<StoreResult<bool>>;
+
+#[derive(Default)]
+struct Queue {
+    next_ticket: u64,
+    waiting: Vec<Queued>,
+}
+
+/// The admissions waiting to be committed.
+#[derive(Default)]
+pub(crate) struct Admissions {
+    queue: Mutex<Queue>,
+    /// PostgreSQL: one batch at a time (SQLite: the writer pool serialises).
+    slot: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Admissions {
+    /// Admits on SQLite through the writer pool; `Ok(false)` when the room is full.
+    pub async fn on_sqlite(
+        &self,
+        writer: &Pool<SqliteConn>,
+        admission: Admission,
+    ) -> StoreResult<bool> {
+        let (ticket, mut answer) = self.enqueue(admission);
+        let conn = tokio::select! {
+            biased;
+            // Another task's batch included this admission.
+            done = &mut answer => return answered(done),
+            conn = acquire(writer) => conn,
+        };
+        let mut conn = match conn {
+            Ok(conn) => conn,
+            Err(e) => return self.withdraw(ticket, answer, e).await,
+        };
+        // A batch answers before it gives the writer back, so the answer may be here.
+        if let Ok(done) = answer.try_recv() {
+            return done;
+        }
+        let batch = self.take();
+        // `Inline`: the batch runs inside this call, on this thread, with no await point
+        // in between, so nothing taken can be left unanswered.
+        conn.spawn_blocking(move |conn| {
+            run_sqlite(conn, batch);
+            Ok(())
+        })
+        .await
+        .map_err(db_err)?;
+        drop(conn);
+        answered(answer.await)
+    }
+
+    /// Admits on PostgreSQL; `Ok(false)` when the room is full.
+    pub async fn on_postgres(
+        &self,
+        pool: &Pool<AsyncPgConnection>,
+        admission: Admission,
+    ) -> StoreResult<bool> {
+        let (_, mut answer) = self.enqueue(admission);
+        let slot = tokio::select! {
+            biased;
+            done = &mut answer => return answered(done),
+            slot = self.slot.clone().lock_owned() => slot,
+        };
+        if let Ok(done) = answer.try_recv() {
+            return done;
+        }
+        let batch = self.take();
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            run_postgres(&pool, batch).await;
+            drop(slot);
+        });
+        answered(answer.await)
+    }
+
+    fn enqueue(&self, admission: Admission) -> (u64, Answer) {
+        let (reply, answer) = oneshot::channel();
+        let mut queue = self.lock();
+        let ticket = queue.next_ticket;
+        queue.next_ticket += 1;
+        queue.waiting.push(Queued {
+            ticket,
+            admission,
+            reply,
+        });
+        (ticket, answer)
+    }
+
+    fn take(&self) -> Vec<Queued> {
+        std::mem::take(&mut self.lock().waiting)
+    }
+
+    /// Takes `ticket` back after `e`, unless a batch already took it (its answer counts).
+    async fn withdraw(&self, ticket: u64, answer: Answer, e: StoreError) -> StoreResult<bool> {
+        {
+            let mut queue = self.lock();
+            if let Some(at) = queue.waiting.iter().position(|q| q.ticket == ticket) {
+                queue.waiting.remove(at);
+                return Err(e);
+            }
+        }
+        answered(answer.await)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // The queue holds no invariant a panic could break half-way.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn answered(done: Result<StoreResult<bool>, oneshot::error::RecvError>) -> StoreResult<bool> {
+    done.unwrap_or_else(|_| {
+        Err(StoreError::Other(anyhow::anyhow!(
+            "the admission batch ended without an answer"
+        )))
+    })
+}
+
+/// Runs `batch` in one SQLite transaction and answers each admission.
+fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
+    let alone = |conn: &mut SqliteConnection, a: &Admission| {
+        conn.immediate_transaction(|conn| admit_one(conn, a))
+            .map_err(db_err)
+    };
+    let together = (batch.len() > 1).then(|| {
+        conn.immediate_transaction(|conn| {
+            batch
+                .iter()
+                .map(|q| admit_one(conn, &q.admission))
+                .collect::<QueryResult<Vec<bool>>>()
+        })
+    });
+    match together {
+        Some(Ok(admitted)) => answer_each(batch, admitted),
+        // One admission, or a batch that failed as a whole: each on its own.
+        _ => {
+            for q in batch {
+                let result = alone(conn, &q.admission);
+                q.answer(result);
+            }
+        }
+    }
+}
+
+/// Runs `batch` in one PostgreSQL call and answers each admission.
+async fn run_postgres(pool: &Pool<AsyncPgConnection>, batch: Vec<Queued>) {
+    use diesel_async::RunQueryDsl;
+    let mut conn = match acquire(pool).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            let why = e.to_string();
+            for q in batch {
+                q.answer(Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
+            }
+            return;
+        }
+    };
+    let together = if batch.len() > 1 {
+        let rooms: Vec<&str> = batch.iter().map(|q| q.admission.room_id.as_str()).collect();
+        let identities: Vec<&str> = batch
+            .iter()
+            .map(|q| q.admission.identity.as_str())
+            .collect();
+        let capacities: Vec<Option<i64>> = batch.iter().map(|q| q.admission.capacity).collect();
+        let nows: Vec<DateTime<Utc>> = batch.iter().map(|q| q.admission.now).collect();
+        diesel::select(bedrud_admit_all(rooms, identities, capacities, nows))
+            .get_result::<Vec<bool>>(&mut conn)
+            .await
+            .ok()
+            .filter(|admitted| admitted.len() == batch.len())
+    } else {
+        None
+    };
+    match together {
+        Some(admitted) => answer_each(batch, admitted),
+        // One admission, or a batch that failed as a whole: each on its own.
+        None => {
+            for q in batch {
+                let a = &q.admission;
+                let result =
+                    diesel::select(bedrud_admit(&a.room_id, &a.identity, a.capacity, a.now))
+                        .get_result::<bool>(&mut conn)
+                        .await
+                        .map_err(db_err);
+                q.answer(result);
+            }
+        }
+    }
+}
+
+fn answer_each(batch: Vec<Queued>, admitted: Vec<bool>) {
+    for (q, admitted) in batch.into_iter().zip(admitted) {
+        q.answer(Ok(admitted));
+    }
+}
+
+/// The statements of one admission, inside the caller's transaction; the same statements
+/// as the PostgreSQL function `bedrud_admit` (migrations/postgres/…_admit).
+fn admit_one(conn: &mut SqliteConnection, a: &Admission) -> QueryResult<bool> {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+
+    use crate::schema::sqlite::room_participants;
+    if let Some(capacity) = a.capacity {
+        let others: i64 = room_participants::table
+            .filter(room_participants::room_id.eq(&a.room_id))
+            .filter(room_participants::is_active.eq(true))
+            .filter(room_participants::is_banned.eq(false))
+            .filter(room_participants::identity.ne(&a.identity))
+            .count()
+            .get_result(conn)?;
+        if others >= capacity {
+            return Ok(false);
+        }
+    }
+    Activate(a).execute(conn)?;
+    Touch(a).execute(conn)?;
+    Ok(true)
+}
+
+/// The participant row upsert. diesel never caches an `ON CONFLICT … DO UPDATE` (nor an
+/// `UPDATE`) it builds, so SQLite would parse it on every join; these two statements have
+/// fixed text and a static query id, so each connection prepares them once.
+struct Activate<'a>(&'a Admission);
+
+impl QueryId for Activate<'_> {
+    type QueryId = Activate<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Sqlite> for Activate<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let a = self.0;
+        out.push_sql(
+            "INSERT INTO room_participants \
+             (room_id, identity, is_active, joined_at, created_at, updated_at) VALUES (",
+        );
+        out.push_bind_param::<Text, _>(&a.room_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&a.identity)?;
+        out.push_sql(", 1, ");
+        out.push_bind_param::<TimestamptzSqlite, _>(&a.now)?;
+        out.push_sql(", ");
+        out.push_bind_param::<TimestamptzSqlite, _>(&a.now)?;
+        out.push_sql(", ");
+        out.push_bind_param::<TimestamptzSqlite, _>(&a.now)?;
+        out.push_sql(
+            ") ON CONFLICT (room_id, identity) DO UPDATE SET is_active = 1, \
+             joined_at = excluded.joined_at, left_at = NULL, updated_at = excluded.updated_at",
+        );
+        Ok(())
+    }
+}
+
+impl diesel::RunQueryDsl<SqliteConnection> for Activate<'_> {}
+
+/// `rooms.last_activity_at = now` (see [`Activate`] for why it is written by hand).
+struct Touch<'a>(&'a Admission);
+
+impl QueryId for Touch<'_> {
+    type QueryId = Touch<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Sqlite> for Touch<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let a = self.0;
+        out.push_sql("UPDATE rooms SET last_activity_at = ");
+        out.push_bind_param::<TimestamptzSqlite, _>(&a.now)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<Text, _>(&a.room_id)?;
+        Ok(())
+    }
+}
+
+impl diesel::RunQueryDsl<SqliteConnection> for Touch<'_> {}
+
+#[cfg(test)]
+mod tests {
+    //! The batch paths, driven directly: concurrency decides whether a batch forms, so the
+    //! contract suite (which goes through `ParticipantStore::admit`) cannot be sure to
+    //! reach them.
+    use std::time::Duration;
+
+    use bedrud_ports::{
+        Participant, ParticipantStore, Room, RoomCreation, RoomMode, RoomSettings, RoomStore,
+    };
+    use chrono::{TimeDelta, TimeZone};
+
+    use super::*;
+    use crate::pool::Pools;
+    use crate::{DatabaseUrl, Db, PoolOptions, testing};
+
+    fn t(ms: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
+            .single()
+            .expect("valid")
+            + TimeDelta::milliseconds(ms)
+    }
+
+    async fn open(url: DatabaseUrl) -> Db {
+        let opts = PoolOptions {
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(10),
+        };
+        let db = Db::open(&url, &opts).expect("open");
+        db.migrate().await.expect("migrate");
+        for id in ["ra", "rb"] {
+            let room = Room {
+                id: id.into(),
+                name: format!("room-{id}"),
+                created_by: "owner".into(),
+                admin_id: "owner".into(),
+                is_active: true,
+                is_public: true,
+                max_participants: 0,
+                mode: RoomMode::Standard,
+                settings: RoomSettings::default(),
+                is_live: false,
+                created_at: t(0),
+                updated_at: t(0),
+                expires_at: t(0) + TimeDelta::hours(24),
+                last_activity_at: Some(t(0)),
+                deleted_at: None,
+            };
+            let creator = Participant {
+                room_id: id.into(),
+                identity: "owner".into(),
+                is_active: false,
+                is_moderator: false,
+                is_banned: false,
+                on_stage: true,
+                joined_at: None,
+                left_at: None,
+                created_at: t(0),
+                updated_at: t(0),
+            };
+            let created = RoomStore::create(&db, room, creator, None).await;
+            assert!(
+                matches!(created, Ok(RoomCreation::Created(_))),
+                "{created:?}"
+            );
+        }
+        db
+    }
+
+    /// Queues `(room, identity, capacity, ms)` admissions as one batch.
+    fn batch(items: &[(&str, &str, Option<i64>, i64)]) -> (Vec<Queued>, Vec<Answer>) {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, &(room, identity, capacity, ms))| {
+                let (reply, answer) = oneshot::channel();
+                let admission = Admission {
+                    room_id: room.into(),
+                    identity: identity.into(),
+                    capacity,
+                    now: t(ms),
+                };
+                let queued = Queued {
+                    ticket: i as u64,
+                    admission,
+                    reply,
+                };
+                (queued, answer)
+            })
+            .unzip()
+    }
+
+    async fn run(db: &Db, batch: Vec<Queued>) {
+        match db.pools() {
+            Pools::Postgres(pool) => run_postgres(pool, batch).await,
+            Pools::Sqlite { writer, .. } => {
+                let mut conn = acquire(writer).await.expect("writer");
+                conn.spawn_blocking(move |conn| {
+                    run_sqlite(conn, batch);
+                    Ok(())
+                })
+                .await
+                .expect("batch");
+            }
+        }
+    }
+
+    async fn answers(answers: Vec<Answer>) -> Vec<Option<bool>> {
+        let mut out = Vec::new();
+        for answer in answers {
+            out.push(answer.await.expect("answered").ok());
+        }
+        out
+    }
+
+    async fn joined_at(db: &Db, room: &str, identity: &str) -> Option<DateTime<Utc>> {
+        let row = ParticipantStore::get(db, room, identity)
+            .await
+            .expect("get");
+        row.filter(|p| p.is_active).and_then(|p| p.joined_at)
+    }
+
+    async fn batches_answer_each_admission(db: Db) {
+        // Together: each admission keeps its own time; capacity counts see earlier ones;
+        // the room's activity is the latest admission's.
+        let (queued, asked) = batch(&[
+            ("ra", "a", Some(2), 5),
+            ("rb", "x", None, 7),
+            ("ra", "b", Some(2), 3),
+            ("ra", "c", Some(2), 4),
+            ("ra", "a", Some(2), 6),
+        ]);
+        run(&db, queued).await;
+        assert_eq!(
+            answers(asked).await,
+            [Some(true), Some(true), Some(true), Some(false), Some(true)]
+        );
+        assert_eq!(joined_at(&db, "ra", "a").await, Some(t(6)));
+        assert_eq!(joined_at(&db, "ra", "b").await, Some(t(3)));
+        assert_eq!(
+            joined_at(&db, "ra", "c").await,
+            None,
+            "refused writes nothing"
+        );
+        assert_eq!(joined_at(&db, "rb", "x").await, Some(t(7)));
+        let ra = RoomStore::get(&db, "ra").await.expect("get").expect("ra");
+        assert_eq!(ra.last_activity_at, Some(t(6)));
+
+        // A batch that fails as a whole: the bad admission answers alone.
+        let (queued, asked) = batch(&[
+            ("rb", "y", None, 10),
+            ("gone", "z", None, 11),
+            ("ra", "c", Some(3), 12),
+        ]);
+        run(&db, queued).await;
+        assert_eq!(answers(asked).await, [Some(true), None, Some(true)]);
+        assert_eq!(joined_at(&db, "rb", "y").await, Some(t(10)));
+        assert_eq!(joined_at(&db, "ra", "c").await, Some(t(12)));
+        assert_eq!(
+            ParticipantStore::count_active(&db, "ra", None)
+                .await
+                .expect("count"),
+            3
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_batches_answer_each_admission() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = open(DatabaseUrl::Sqlite(dir.path().join("bedrud.db"))).await;
+        batches_answer_each_admission(db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_batches_answer_each_admission() {
+        if let Some(url) = testing::scratch_postgres_or_skip().await {
+            let db = open(DatabaseUrl::Postgres(url)).await;
+            batches_answer_each_admission(db).await;
+        }
+    }
+}

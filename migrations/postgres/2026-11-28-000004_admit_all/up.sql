@@ -1,0 +1,86 @@
+-- Room admissions take their locks in one order, the order archiving a room and the idle
+-- sweep already follow: the room's advisory lock (capacity), then the room row, then
+-- participant rows. Two transactions taking locks in the same order never wait for each
+-- other in a cycle. `bedrud_admit` used to lock the participant row before the room row.
+CREATE OR REPLACE FUNCTION bedrud_admit(p_room TEXT, p_identity TEXT, p_capacity BIGINT,
+                                        p_now TIMESTAMPTZ)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF p_capacity IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtext('room:' || p_room));
+    END IF;
+    PERFORM 1 FROM rooms WHERE id = p_room FOR UPDATE;
+    IF p_capacity IS NOT NULL
+       AND (SELECT count(*) FROM room_participants
+            WHERE room_id = p_room AND is_active AND NOT is_banned
+              AND identity <> p_identity) >= p_capacity THEN
+        RETURN FALSE;
+    END IF;
+    INSERT INTO room_participants (room_id, identity, is_active, joined_at, created_at, updated_at)
+    VALUES (p_room, p_identity, TRUE, p_now, p_now, p_now)
+    ON CONFLICT (room_id, identity) DO UPDATE
+        SET is_active = TRUE, joined_at = p_now, left_at = NULL, updated_at = p_now;
+    UPDATE rooms SET last_activity_at = p_now WHERE id = p_room;
+    RETURN TRUE;
+END
+$$;
+
+-- Group commit: the admissions waiting together are one call and one transaction (one
+-- WAL flush instead of one per join). Element i of the answer is `bedrud_admit` of the
+-- i-th room, identity, capacity and time; they run in (room, identity) order, each
+-- capacity count seeing the admissions before it. Locks in the order above, each kind by
+-- key, so that batches of two instances (or a batch and a single admission) cannot
+-- deadlock.
+CREATE FUNCTION bedrud_admit_all(p_rooms TEXT[], p_identities TEXT[], p_capacities BIGINT[],
+                                 p_nows TIMESTAMPTZ[])
+RETURNS BOOLEAN[]
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n INTEGER := coalesce(array_length(p_rooms, 1), 0);
+    admitted BOOLEAN[] := array_fill(FALSE, ARRAY[n]);
+    k INTEGER;
+    i INTEGER;
+    touched RECORD;
+BEGIN
+    FOR k IN
+        SELECT DISTINCT hashtext('room:' || t.room)
+        FROM unnest(p_rooms, p_capacities) AS t(room, capacity)
+        WHERE t.capacity IS NOT NULL
+        ORDER BY 1
+    LOOP
+        PERFORM pg_advisory_xact_lock(k);
+    END LOOP;
+    PERFORM 1 FROM rooms WHERE id = ANY (p_rooms) ORDER BY id FOR UPDATE;
+    FOR i IN
+        SELECT s FROM generate_subscripts(p_rooms, 1) AS s
+        ORDER BY p_rooms[s], p_identities[s], s
+    LOOP
+        IF p_capacities[i] IS NOT NULL
+           AND (SELECT count(*) FROM room_participants
+                WHERE room_id = p_rooms[i] AND is_active AND NOT is_banned
+                  AND identity <> p_identities[i]) >= p_capacities[i] THEN
+            CONTINUE;
+        END IF;
+        INSERT INTO room_participants
+            (room_id, identity, is_active, joined_at, created_at, updated_at)
+        VALUES (p_rooms[i], p_identities[i], TRUE, p_nows[i], p_nows[i], p_nows[i])
+        ON CONFLICT (room_id, identity) DO UPDATE
+            SET is_active = TRUE, joined_at = excluded.joined_at, left_at = NULL,
+                updated_at = excluded.updated_at;
+        admitted[i] := TRUE;
+    END LOOP;
+    FOR touched IN
+        SELECT t.room, max(t.at) AS at
+        FROM unnest(p_rooms, p_nows, admitted) AS t(room, at, ok)
+        WHERE t.ok
+        GROUP BY t.room
+        ORDER BY t.room
+    LOOP
+        UPDATE rooms SET last_activity_at = touched.at WHERE id = touched.room;
+    END LOOP;
+    RETURN admitted;
+END
+$$;

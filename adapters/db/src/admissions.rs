@@ -3,17 +3,17 @@
 //! Every join writes (the participant row and the room's activity) and, taken one at a
 //! time, pays for a transaction of its own: on PostgreSQL a WAL flush per join, on SQLite a
 //! hand-off of the one writer connection to the next waiting task, which then has to be
-//! scheduled before the writer does anything. Here an admission joins a queue, and the
-//! first waiting task to get the writer (SQLite) or the batch slot (PostgreSQL) takes
-//! everything queued and commits it in one transaction, answering each. Admissions stay
-//! serial: each capacity count sees the admissions before it (SQLite runs them in queue
-//! order, PostgreSQL in (room, identity) order, which is its lock order). With no
-//! concurrency a batch is one admission, as before.
+//! scheduled before the writer does anything. Here an admission joins a queue, and one
+//! drain task commits everything queued in one transaction, then the next batch (what
+//! queued meanwhile), back to back, answering each admission. Admissions stay serial: each
+//! capacity count sees the admissions before it (SQLite runs them in queue order,
+//! PostgreSQL in (room, identity) order, its lock order). With no concurrency a batch is
+//! one admission, as before. The drain task starts with the first admission queued and
+//! ends when it finds the queue empty.
 //!
 //! If a batch fails as a whole (a room deleted meanwhile trips the foreign key, say), each
 //! admission is retried in a transaction of its own, so a bad admission answers only for
-//! itself. A PostgreSQL batch runs in a task of its own: the request that started it may
-//! go away (a client hanging up) without leaving the others unanswered.
+//! itself.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -56,7 +56,6 @@ pub(crate) struct Admission {
 }
 
 struct Queued {
-    ticket: u64,
     admission: Admission,
     reply: oneshot::Sender<StoreResult<bool>>,
 }
@@ -68,113 +67,127 @@ impl Queued {
     }
 }
 
-type Answer = oneshot::Receiver<StoreResult<bool>>;
-
 #[derive(Default)]
 struct Queue {
-    next_ticket: u64,
     waiting: Vec<Queued>,
+    /// Whether a drain task is running (it ends when it finds the queue empty).
+    draining: bool,
 }
 
 /// The admissions waiting to be committed.
 #[derive(Default)]
 pub(crate) struct Admissions {
     queue: Mutex<Queue>,
-    /// PostgreSQL: one batch at a time (SQLite: the writer pool serialises).
-    slot: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Where a drain task commits.
+#[derive(Clone)]
+pub(crate) enum Target {
+    /// The one-connection SQLite writer pool.
+    Sqlite(Pool<SqliteConn>),
+    /// The PostgreSQL pool (one batch in flight at a time: a batch locks its rooms' rows,
+    /// and measured, four drain tasks by room made smaller batches and fewer joins).
+    Postgres(Pool<AsyncPgConnection>),
 }
 
 impl Admissions {
-    /// Admits on SQLite through the writer pool; `Ok(false)` when the room is full.
-    pub async fn on_sqlite(
-        &self,
-        writer: &Pool<SqliteConn>,
+    /// Queues `admission` and waits for its batch; `Ok(false)` when the room is full.
+    pub async fn admit(
+        self: &Arc<Self>,
+        target: Target,
         admission: Admission,
     ) -> StoreResult<bool> {
-        let (ticket, mut answer) = self.enqueue(admission);
-        let conn = tokio::select! {
-            biased;
-            // Another task's batch included this admission.
-            done = &mut answer => return answered(done),
-            conn = acquire(writer) => conn,
-        };
-        let mut conn = match conn {
-            Ok(conn) => conn,
-            Err(e) => return self.withdraw(ticket, answer, e).await,
-        };
-        // A batch answers before it gives the writer back, so the answer may be here.
-        if let Ok(done) = answer.try_recv() {
-            return done;
-        }
-        let batch = self.take();
-        // `Inline`: the batch runs inside this call, on this thread, with no await point
-        // in between, so nothing taken can be left unanswered.
-        conn.spawn_blocking(move |conn| {
-            run_sqlite(conn, batch);
-            Ok(())
-        })
-        .await
-        .map_err(db_err)?;
-        drop(conn);
-        answered(answer.await)
-    }
-
-    /// Admits on PostgreSQL; `Ok(false)` when the room is full.
-    pub async fn on_postgres(
-        &self,
-        pool: &Pool<AsyncPgConnection>,
-        admission: Admission,
-    ) -> StoreResult<bool> {
-        let (_, mut answer) = self.enqueue(admission);
-        let slot = tokio::select! {
-            biased;
-            done = &mut answer => return answered(done),
-            slot = self.slot.clone().lock_owned() => slot,
-        };
-        if let Ok(done) = answer.try_recv() {
-            return done;
-        }
-        let batch = self.take();
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            run_postgres(&pool, batch).await;
-            drop(slot);
-        });
-        answered(answer.await)
-    }
-
-    fn enqueue(&self, admission: Admission) -> (u64, Answer) {
         let (reply, answer) = oneshot::channel();
-        let mut queue = self.lock();
-        let ticket = queue.next_ticket;
-        queue.next_ticket += 1;
-        queue.waiting.push(Queued {
-            ticket,
-            admission,
-            reply,
-        });
-        (ticket, answer)
-    }
-
-    fn take(&self) -> Vec<Queued> {
-        std::mem::take(&mut self.lock().waiting)
-    }
-
-    /// Takes `ticket` back after `e`, unless a batch already took it (its answer counts).
-    async fn withdraw(&self, ticket: u64, answer: Answer, e: StoreError) -> StoreResult<bool> {
-        {
+        let start = {
             let mut queue = self.lock();
-            if let Some(at) = queue.waiting.iter().position(|q| q.ticket == ticket) {
-                queue.waiting.remove(at);
-                return Err(e);
+            queue.waiting.push(Queued { admission, reply });
+            !std::mem::replace(&mut queue.draining, true)
+        };
+        if start {
+            tokio::spawn(self.clone().drain(target));
+        }
+        answered(answer.await)
+    }
+
+    /// Commits batches back to back until the queue is empty. A task of its own, so that
+    /// no request going away (a client hanging up) can leave a batch unanswered.
+    async fn drain(self: Arc<Self>, target: Target) {
+        let _restart = RestartOnPanic(&self);
+        loop {
+            match &target {
+                Target::Sqlite(writer) => {
+                    let conn = acquire(writer).await;
+                    let Some(batch) = self.next_batch(conn.as_ref().err()) else {
+                        return;
+                    };
+                    if let Ok(mut conn) = conn {
+                        // `Inline`: the batch runs inside this call, on this thread.
+                        let ran = conn
+                            .spawn_blocking(move |conn| {
+                                run_sqlite(conn, batch);
+                                Ok(())
+                            })
+                            .await;
+                        if let Err(e) = ran {
+                            tracing::error!(error = %e, "SQLite admission batch did not run");
+                        }
+                    }
+                    // Let the requests this thread serves queue up for the next batch.
+                    tokio::task::yield_now().await;
+                }
+                Target::Postgres(pool) => {
+                    let conn = acquire(pool).await;
+                    let Some(batch) = self.next_batch(conn.as_ref().err()) else {
+                        return;
+                    };
+                    if let Ok(mut conn) = conn {
+                        run_postgres(&mut conn, batch).await;
+                    }
+                }
             }
         }
-        answered(answer.await)
+    }
+
+    /// Everything queued, or `None` (and the drain ends) when nothing is. When the
+    /// connection could not be had, the batch is answered with that error here.
+    fn next_batch(&self, unavailable: Option<&StoreError>) -> Option<Vec<Queued>> {
+        let batch = {
+            let mut queue = self.lock();
+            if queue.waiting.is_empty() {
+                queue.draining = false;
+                return None;
+            }
+            std::mem::take(&mut queue.waiting)
+        };
+        match unavailable {
+            None => Some(batch),
+            Some(e) => {
+                // The pool's own words (the variant's text alone says only "unavailable").
+                let why =
+                    std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string());
+                for q in batch {
+                    q.answer(Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
+                }
+                Some(Vec::new())
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
         // The queue holds no invariant a panic could break half-way.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// If a drain task panics, the next admission starts another (the admissions it held are
+/// answered with an error: their senders are dropped).
+struct RestartOnPanic<'a>(&'a Admissions);
+
+impl Drop for RestartOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().draining = false;
+        }
     }
 }
 
@@ -213,18 +226,8 @@ fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
 }
 
 /// Runs `batch` in one PostgreSQL call and answers each admission.
-async fn run_postgres(pool: &Pool<AsyncPgConnection>, batch: Vec<Queued>) {
+async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) {
     use diesel_async::RunQueryDsl;
-    let mut conn = match acquire(pool).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            let why = e.to_string();
-            for q in batch {
-                q.answer(Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
-            }
-            return;
-        }
-    };
     let together = if batch.len() > 1 {
         let rooms: Vec<&str> = batch.iter().map(|q| q.admission.room_id.as_str()).collect();
         let identities: Vec<&str> = batch
@@ -234,7 +237,7 @@ async fn run_postgres(pool: &Pool<AsyncPgConnection>, batch: Vec<Queued>) {
         let capacities: Vec<Option<i64>> = batch.iter().map(|q| q.admission.capacity).collect();
         let nows: Vec<DateTime<Utc>> = batch.iter().map(|q| q.admission.now).collect();
         diesel::select(bedrud_admit_all(rooms, identities, capacities, nows))
-            .get_result::<Vec<bool>>(&mut conn)
+            .get_result::<Vec<bool>>(conn)
             .await
             .ok()
             .filter(|admitted| admitted.len() == batch.len())
@@ -249,7 +252,7 @@ async fn run_postgres(pool: &Pool<AsyncPgConnection>, batch: Vec<Queued>) {
                 let a = &q.admission;
                 let result =
                     diesel::select(bedrud_admit(&a.room_id, &a.identity, a.capacity, a.now))
-                        .get_result::<bool>(&mut conn)
+                        .get_result::<bool>(conn)
                         .await
                         .map_err(db_err);
                 q.answer(result);
@@ -357,6 +360,8 @@ mod tests {
     use chrono::{TimeDelta, TimeZone};
 
     use super::*;
+
+    type Answer = oneshot::Receiver<StoreResult<bool>>;
     use crate::pool::Pools;
     use crate::{DatabaseUrl, Db, PoolOptions, testing};
 
@@ -417,8 +422,7 @@ mod tests {
     fn batch(items: &[(&str, &str, Option<i64>, i64)]) -> (Vec<Queued>, Vec<Answer>) {
         items
             .iter()
-            .enumerate()
-            .map(|(i, &(room, identity, capacity, ms))| {
+            .map(|&(room, identity, capacity, ms)| {
                 let (reply, answer) = oneshot::channel();
                 let admission = Admission {
                     room_id: room.into(),
@@ -426,11 +430,7 @@ mod tests {
                     capacity,
                     now: t(ms),
                 };
-                let queued = Queued {
-                    ticket: i as u64,
-                    admission,
-                    reply,
-                };
+                let queued = Queued { admission, reply };
                 (queued, answer)
             })
             .unzip()
@@ -438,7 +438,10 @@ mod tests {
 
     async fn run(db: &Db, batch: Vec<Queued>) {
         match db.pools() {
-            Pools::Postgres(pool) => run_postgres(pool, batch).await,
+            Pools::Postgres(pool) => {
+                let mut conn = acquire(pool).await.expect("connection");
+                run_postgres(&mut conn, batch).await;
+            }
             Pools::Sqlite { writer, .. } => {
                 let mut conn = acquire(writer).await.expect("writer");
                 conn.spawn_blocking(move |conn| {

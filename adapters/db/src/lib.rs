@@ -95,7 +95,7 @@ impl Db {
         &self.pools
     }
 
-    pub(crate) fn admissions(&self) -> &admissions::Admissions {
+    pub(crate) fn admissions(&self) -> &Arc<admissions::Admissions> {
         &self.admissions
     }
 }

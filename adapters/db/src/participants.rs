@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
-use crate::admissions::Admission;
+use crate::admissions::{Admission, Target};
 use crate::error::{TxError, db_err};
 use crate::pool::Pools;
 use crate::rows::ParticipantRow;
@@ -67,10 +67,11 @@ impl ParticipantStore for Db {
             now,
         };
         // Group commit: concurrent admissions share a transaction (see `crate::admissions`).
-        match self.pools() {
-            Pools::Postgres(pool) => self.admissions().on_postgres(pool, admission).await,
-            Pools::Sqlite { writer, .. } => self.admissions().on_sqlite(writer, admission).await,
-        }
+        let target = match self.pools() {
+            Pools::Postgres(pool) => Target::Postgres(pool.clone()),
+            Pools::Sqlite { writer, .. } => Target::Sqlite(writer.clone()),
+        };
+        self.admissions().admit(target, admission).await
     }
 
     async fn apply(

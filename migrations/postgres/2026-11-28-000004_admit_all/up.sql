@@ -29,10 +29,12 @@ $$;
 
 -- Group commit: the admissions waiting together are one call and one transaction (one
 -- WAL flush instead of one per join). Element i of the answer is `bedrud_admit` of the
--- i-th room, identity, capacity and time; they run in (room, identity) order, each
--- capacity count seeing the admissions before it. Locks in the order above, each kind by
--- key, so that batches of two instances (or a batch and a single admission) cannot
--- deadlock.
+-- i-th room, identity, capacity and time. Admissions to rooms with a capacity run one by
+-- one in (room, identity) order, each count seeing the admissions before it; the others
+-- are one upsert (the latest time wins when an identity appears twice). Locks in the order
+-- above, the advisory locks and room rows by key, so that batches of two instances (or a
+-- batch and a single admission) cannot deadlock: participant rows are only locked while
+-- their room's row is held.
 CREATE FUNCTION bedrud_admit_all(p_rooms TEXT[], p_identities TEXT[], p_capacities BIGINT[],
                                  p_nows TIMESTAMPTZ[])
 RETURNS BOOLEAN[]
@@ -43,7 +45,6 @@ DECLARE
     admitted BOOLEAN[] := array_fill(FALSE, ARRAY[n]);
     k INTEGER;
     i INTEGER;
-    touched RECORD;
 BEGIN
     FOR k IN
         SELECT DISTINCT hashtext('room:' || t.room)
@@ -56,31 +57,37 @@ BEGIN
     PERFORM 1 FROM rooms WHERE id = ANY (p_rooms) ORDER BY id FOR UPDATE;
     FOR i IN
         SELECT s FROM generate_subscripts(p_rooms, 1) AS s
+        WHERE p_capacities[s] IS NOT NULL
         ORDER BY p_rooms[s], p_identities[s], s
     LOOP
-        IF p_capacities[i] IS NOT NULL
-           AND (SELECT count(*) FROM room_participants
-                WHERE room_id = p_rooms[i] AND is_active AND NOT is_banned
-                  AND identity <> p_identities[i]) >= p_capacities[i] THEN
-            CONTINUE;
+        IF (SELECT count(*) FROM room_participants
+            WHERE room_id = p_rooms[i] AND is_active AND NOT is_banned
+              AND identity <> p_identities[i]) < p_capacities[i] THEN
+            INSERT INTO room_participants
+                (room_id, identity, is_active, joined_at, created_at, updated_at)
+            VALUES (p_rooms[i], p_identities[i], TRUE, p_nows[i], p_nows[i], p_nows[i])
+            ON CONFLICT (room_id, identity) DO UPDATE
+                SET is_active = TRUE, joined_at = excluded.joined_at, left_at = NULL,
+                    updated_at = excluded.updated_at;
+            admitted[i] := TRUE;
         END IF;
-        INSERT INTO room_participants
-            (room_id, identity, is_active, joined_at, created_at, updated_at)
-        VALUES (p_rooms[i], p_identities[i], TRUE, p_nows[i], p_nows[i], p_nows[i])
-        ON CONFLICT (room_id, identity) DO UPDATE
-            SET is_active = TRUE, joined_at = excluded.joined_at, left_at = NULL,
-                updated_at = excluded.updated_at;
-        admitted[i] := TRUE;
     END LOOP;
-    FOR touched IN
-        SELECT t.room, max(t.at) AS at
-        FROM unnest(p_rooms, p_nows, admitted) AS t(room, at, ok)
-        WHERE t.ok
-        GROUP BY t.room
-        ORDER BY t.room
-    LOOP
-        UPDATE rooms SET last_activity_at = touched.at WHERE id = touched.room;
-    END LOOP;
-    RETURN admitted;
+    INSERT INTO room_participants (room_id, identity, is_active, joined_at, created_at, updated_at)
+    SELECT DISTINCT ON (t.room, t.identity) t.room, t.identity, TRUE, t.at, t.at, t.at
+    FROM unnest(p_rooms, p_identities, p_capacities, p_nows) AS t(room, identity, capacity, at)
+    WHERE t.capacity IS NULL
+    ORDER BY t.room, t.identity, t.at DESC
+    ON CONFLICT (room_id, identity) DO UPDATE
+        SET is_active = TRUE, joined_at = excluded.joined_at, left_at = NULL,
+            updated_at = excluded.updated_at;
+    SELECT array_agg(t.capacity IS NULL OR t.ok ORDER BY t.s) INTO admitted
+    FROM unnest(p_capacities, admitted) WITH ORDINALITY AS t(capacity, ok, s);
+    UPDATE rooms SET last_activity_at = t.at
+    FROM (SELECT u.room, max(u.at) AS at
+          FROM unnest(p_rooms, p_nows, admitted) AS u(room, at, ok)
+          WHERE u.ok
+          GROUP BY u.room) AS t
+    WHERE rooms.id = t.room;
+    RETURN coalesce(admitted, '{}');
 END
 $$;

@@ -113,35 +113,46 @@ impl Admissions {
     /// no request going away (a client hanging up) can leave a batch unanswered.
     async fn drain(self: Arc<Self>, target: Target) {
         let _restart = RestartOnPanic(&self);
-        loop {
-            match &target {
-                Target::Sqlite(writer) => {
-                    let conn = acquire(writer).await;
-                    let Some(batch) = self.next_batch(conn.as_ref().err()) else {
-                        return;
-                    };
-                    if let Ok(mut conn) = conn {
-                        // `Inline`: the batch runs inside this call, on this thread.
-                        let ran = conn
-                            .spawn_blocking(move |conn| {
-                                run_sqlite(conn, batch);
-                                Ok(())
-                            })
-                            .await;
-                        if let Err(e) = ran {
-                            tracing::error!(error = %e, "SQLite admission batch did not run");
-                        }
+        match target {
+            Target::Sqlite(writer) => loop {
+                let conn = acquire(&writer).await;
+                let Some(batch) = self.next_batch(conn.as_ref().err()) else {
+                    return;
+                };
+                if let Ok(mut conn) = conn {
+                    // `Inline`: the batch runs inside this call, on this thread.
+                    let ran = conn
+                        .spawn_blocking(move |conn| {
+                            run_sqlite(conn, batch);
+                            Ok(())
+                        })
+                        .await;
+                    if let Err(e) = ran {
+                        tracing::error!(error = %e, "SQLite admission batch did not run");
                     }
-                    // Let the requests this thread serves queue up for the next batch.
-                    tokio::task::yield_now().await;
                 }
-                Target::Postgres(pool) => {
-                    let conn = acquire(pool).await;
+                // The writer goes back to the pool between batches (other writes and the
+                // checkpointer take turns), and the requests this thread serves get to
+                // queue for the next batch.
+                tokio::task::yield_now().await;
+            },
+            // One connection for the whole drain, so that batches follow each other
+            // without queueing for the pool behind the requests' reads. It goes back to
+            // the pool (which checks it) after an error.
+            Target::Postgres(pool) => {
+                let mut held = None;
+                loop {
+                    let conn = match held.take() {
+                        Some(conn) => Ok(conn),
+                        None => acquire(&pool).await,
+                    };
                     let Some(batch) = self.next_batch(conn.as_ref().err()) else {
                         return;
                     };
-                    if let Ok(mut conn) = conn {
-                        run_postgres(&mut conn, batch).await;
+                    if let Ok(mut conn) = conn
+                        && run_postgres(&mut conn, batch).await
+                    {
+                        held = Some(conn);
                     }
                 }
             }
@@ -225,8 +236,9 @@ fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
     }
 }
 
-/// Runs `batch` in one PostgreSQL call and answers each admission.
-async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) {
+/// Runs `batch` in one PostgreSQL call and answers each admission; `false` when the
+/// connection returned an error for an admission tried alone.
+async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) -> bool {
     use diesel_async::RunQueryDsl;
     let together = if batch.len() > 1 {
         let rooms: Vec<&str> = batch.iter().map(|q| q.admission.room_id.as_str()).collect();
@@ -245,9 +257,13 @@ async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) {
         None
     };
     match together {
-        Some(admitted) => answer_each(batch, admitted),
+        Some(admitted) => {
+            answer_each(batch, admitted);
+            true
+        }
         // One admission, or a batch that failed as a whole: each on its own.
         None => {
+            let mut answered = true;
             for q in batch {
                 let a = &q.admission;
                 let result =
@@ -255,8 +271,10 @@ async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) {
                         .get_result::<bool>(conn)
                         .await
                         .map_err(db_err);
+                answered &= result.is_ok();
                 q.answer(result);
             }
+            answered
         }
     }
 }

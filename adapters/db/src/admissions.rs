@@ -31,12 +31,18 @@ use crate::error::db_err;
 use crate::pool::{SqliteConn, acquire};
 
 diesel::define_sql_function! {
-    /// One admission on PostgreSQL (migration `…_admit`).
-    fn bedrud_admit(room_id: Text, identity: Text, capacity: Nullable<BigInt>, now: Timestamptz) -> diesel::sql_types::Bool;
+    /// One admission on PostgreSQL (migrations `…_admit`, `…_admit_all`).
+    fn bedrud_admit(
+        room_id: Text,
+        identity: Text,
+        capacity: Nullable<BigInt>,
+        now: Timestamptz,
+    ) -> diesel::sql_types::Bool;
 }
 
 diesel::define_sql_function! {
-    /// A batch of admissions in array order, in one transaction (migration `…_admit_all`).
+    /// A batch of admissions in one transaction; element i of the answer is admission i's
+    /// (migration `…_admit_all`).
     fn bedrud_admit_all(
         room_ids: Array<Text>,
         identities: Array<Text>,
@@ -85,8 +91,8 @@ pub(crate) struct Admissions {
 pub(crate) enum Target {
     /// The one-connection SQLite writer pool.
     Sqlite(Pool<SqliteConn>),
-    /// The PostgreSQL pool (one batch in flight at a time: a batch locks its rooms' rows,
-    /// and measured, four drain tasks by room made smaller batches and fewer joins).
+    /// The PostgreSQL pool. One batch in flight at a time: a batch locks its rooms' rows,
+    /// and four drain tasks by room measured fewer joins per second (smaller batches).
     Postgres(Pool<AsyncPgConnection>),
 }
 
@@ -190,14 +196,16 @@ impl Admissions {
     }
 }
 
-/// If a drain task panics, the next admission starts another (the admissions it held are
-/// answered with an error: their senders are dropped).
+/// If a drain task panics, the admissions it held get an error (their senders are
+/// dropped), so do those still queued, and the next admission starts another drain.
 struct RestartOnPanic<'a>(&'a Admissions);
 
 impl Drop for RestartOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.lock().draining = false;
+            let mut queue = self.0.lock();
+            queue.draining = false;
+            queue.waiting.clear();
         }
     }
 }

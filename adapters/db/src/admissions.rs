@@ -28,7 +28,7 @@ use diesel_async::pooled_connection::deadpool::Pool;
 use tokio::sync::oneshot;
 
 use crate::error::db_err;
-use crate::pool::{SqliteConn, acquire};
+use crate::pool::{Pools, SqliteConn, acquire};
 
 diesel::define_sql_function! {
     /// One admission on PostgreSQL (migrations `…_admit`, `…_admit_all`).
@@ -53,7 +53,7 @@ diesel::define_sql_function! {
 
 /// One admission: activate `identity`'s row in `room_id` unless `capacity` other active,
 /// unbanned rows exist.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Admission {
     pub room_id: String,
     pub identity: String,
@@ -87,8 +87,7 @@ pub(crate) struct Admissions {
 }
 
 /// Where a drain task commits.
-#[derive(Clone)]
-pub(crate) enum Target {
+enum Target {
     /// The one-connection SQLite writer pool.
     Sqlite(Pool<SqliteConn>),
     /// The PostgreSQL pool. One batch in flight at a time: a batch locks its rooms' rows,
@@ -98,11 +97,7 @@ pub(crate) enum Target {
 
 impl Admissions {
     /// Queues `admission` and waits for its batch; `Ok(false)` when the room is full.
-    pub async fn admit(
-        self: &Arc<Self>,
-        target: Target,
-        admission: Admission,
-    ) -> StoreResult<bool> {
+    pub async fn admit(self: &Arc<Self>, pools: &Pools, admission: Admission) -> StoreResult<bool> {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut queue = self.lock();
@@ -110,6 +105,10 @@ impl Admissions {
             !std::mem::replace(&mut queue.draining, true)
         };
         if start {
+            let target = match pools {
+                Pools::Sqlite { writer, .. } => Target::Sqlite(writer.clone()),
+                Pools::Postgres(pool) => Target::Postgres(pool.clone()),
+            };
             tokio::spawn(self.clone().drain(target));
         }
         answered(answer.await)
@@ -271,7 +270,7 @@ async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) -> bool 
         }
         // One admission, or a batch that failed as a whole: each on its own.
         None => {
-            let mut answered = true;
+            let mut connection_ok = true;
             for q in batch {
                 let a = &q.admission;
                 let result =
@@ -279,10 +278,10 @@ async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) -> bool 
                         .get_result::<bool>(conn)
                         .await
                         .map_err(db_err);
-                answered &= result.is_ok();
+                connection_ok &= result.is_ok();
                 q.answer(result);
             }
-            answered
+            connection_ok
         }
     }
 }

@@ -13,7 +13,7 @@ macro_rules! on_db {
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut guard;
                 $body
             }
-            $crate::pool::Pools::Sqlite { reader, writer, .. } => {
+            $crate::pool::Pools::Sqlite { reader, writer } => {
                 #[allow(unused_imports)]
                 use $crate::schema::sqlite::*;
                 let _ = (&reader, &writer);

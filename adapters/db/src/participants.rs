@@ -7,9 +7,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
-use crate::admissions::{Admission, Target};
+use crate::admissions::Admission;
 use crate::error::{TxError, db_err};
-use crate::pool::Pools;
 use crate::rows::ParticipantRow;
 
 #[async_trait]
@@ -67,11 +66,7 @@ impl ParticipantStore for Db {
             now,
         };
         // Group commit: concurrent admissions share a transaction (see `crate::admissions`).
-        let target = match self.pools() {
-            Pools::Postgres(pool) => Target::Postgres(pool.clone()),
-            Pools::Sqlite { writer, .. } => Target::Sqlite(writer.clone()),
-        };
-        self.admissions().admit(target, admission).await
+        self.admissions().admit(self.pools(), admission).await
     }
 
     async fn apply(

@@ -190,7 +190,7 @@ impl Pools {
     pub fn close(&self) {
         match self {
             Pools::Postgres(p) => p.close(),
-            Pools::Sqlite { reader, writer, .. } => {
+            Pools::Sqlite { reader, writer } => {
                 reader.close();
                 writer.close();
             }
@@ -210,7 +210,7 @@ impl Pools {
         let one = |s: deadpool::Status| (s.size, s.available as isize, s.waiting);
         match self {
             Pools::Postgres(p) => one(p.status()),
-            Pools::Sqlite { reader, writer, .. } => {
+            Pools::Sqlite { reader, writer } => {
                 let (a, b) = (one(reader.status()), one(writer.status()));
                 (a.0 + b.0, a.1 + b.1, a.2 + b.2)
             }

@@ -60,17 +60,8 @@ BEGIN
         WHERE p_capacities[s] IS NOT NULL
         ORDER BY p_rooms[s], p_identities[s], s
     LOOP
-        IF (SELECT count(*) FROM room_participants
-            WHERE room_id = p_rooms[i] AND is_active AND NOT is_banned
-              AND identity <> p_identities[i]) < p_capacities[i] THEN
-            INSERT INTO room_participants
-                (room_id, identity, is_active, joined_at, created_at, updated_at)
-            VALUES (p_rooms[i], p_identities[i], TRUE, p_nows[i], p_nows[i], p_nows[i])
-            ON CONFLICT (room_id, identity) DO UPDATE
-                SET is_active = TRUE, joined_at = excluded.joined_at, left_at = NULL,
-                    updated_at = excluded.updated_at;
-            admitted[i] := TRUE;
-        END IF;
+        -- Its locks are held already (they stack); the batch sets the room's latest time below.
+        admitted[i] := bedrud_admit(p_rooms[i], p_identities[i], p_capacities[i], p_nows[i]);
     END LOOP;
     INSERT INTO room_participants (room_id, identity, is_active, joined_at, created_at, updated_at)
     SELECT DISTINCT ON (t.room, t.identity) t.room, t.identity, TRUE, t.at, t.at, t.at

@@ -15,9 +15,9 @@
 //! admission is retried in a transaction of its own, so a bad admission answers only for
 //! itself.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use bedrud_ports::{StoreError, StoreResult};
+use bedrud_ports::StoreResult;
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -25,8 +25,8 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, TimestamptzS
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
-use tokio::sync::oneshot;
 
+use crate::batch_queue::{BatchQueue, Waiting, answered, unavailable};
 use crate::error::db_err;
 use crate::pool::{Pools, SqliteConn, acquire};
 
@@ -61,29 +61,12 @@ pub(crate) struct Admission {
     pub now: DateTime<Utc>,
 }
 
-struct Queued {
-    admission: Admission,
-    reply: oneshot::Sender<StoreResult<bool>>,
-}
-
-impl Queued {
-    fn answer(self, result: StoreResult<bool>) {
-        // The asker may have gone away (client hung up); the admission stands regardless.
-        let _ = self.reply.send(result);
-    }
-}
-
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Queued>,
-    /// Whether a drain task is running (it ends when it finds the queue empty).
-    draining: bool,
-}
+type Queued = Waiting<Admission, bool>;
 
 /// The admissions waiting to be committed.
 #[derive(Default)]
 pub(crate) struct Admissions {
-    queue: Mutex<Queue>,
+    queue: BatchQueue<Admission, bool>,
 }
 
 /// Where a drain task commits.
@@ -98,12 +81,7 @@ enum Target {
 impl Admissions {
     /// Queues `admission` and waits for its batch; `Ok(false)` when the room is full.
     pub async fn admit(self: &Arc<Self>, pools: &Pools, admission: Admission) -> StoreResult<bool> {
-        let (reply, answer) = oneshot::channel();
-        let start = {
-            let mut queue = self.lock();
-            queue.waiting.push(Queued { admission, reply });
-            !std::mem::replace(&mut queue.draining, true)
-        };
+        let (answer, start) = self.queue.push(admission);
         if start {
             let target = match pools {
                 Pools::Sqlite { writer, .. } => Target::Sqlite(writer.clone()),
@@ -111,30 +89,32 @@ impl Admissions {
             };
             tokio::spawn(self.clone().drain(target));
         }
-        answered(answer.await)
+        answered(answer, "admission").await
     }
 
-    /// Commits batches back to back until the queue is empty. A task of its own, so that
-    /// no request going away (a client hanging up) can leave a batch unanswered.
+    /// Commits batches back to back until the queue is empty.
     async fn drain(self: Arc<Self>, target: Target) {
-        let _restart = RestartOnPanic(&self);
+        let _guard = self.queue.panic_guard();
         match target {
             Target::Sqlite(writer) => loop {
                 let conn = acquire(&writer).await;
-                let Some(batch) = self.next_batch(conn.as_ref().err()) else {
+                let Some(batch) = self.queue.next_batch() else {
                     return;
                 };
-                if let Ok(mut conn) = conn {
+                match conn {
                     // `Inline`: the batch runs inside this call, on this thread.
-                    let ran = conn
-                        .spawn_blocking(move |conn| {
-                            run_sqlite(conn, batch);
-                            Ok(())
-                        })
-                        .await;
-                    if let Err(e) = ran {
-                        tracing::error!(error = %e, "SQLite admission batch did not run");
+                    Ok(mut conn) => {
+                        let ran = conn
+                            .spawn_blocking(move |conn| {
+                                run_sqlite(conn, batch);
+                                Ok(())
+                            })
+                            .await;
+                        if let Err(e) = ran {
+                            tracing::error!(error = %e, "SQLite admission batch did not run");
+                        }
                     }
+                    Err(e) => unavailable(batch, &e),
                 }
                 // The writer goes back to the pool between batches (other writes and the
                 // checkpointer take turns), and the requests this thread serves get to
@@ -151,70 +131,21 @@ impl Admissions {
                         Some(conn) => Ok(conn),
                         None => acquire(&pool).await,
                     };
-                    let Some(batch) = self.next_batch(conn.as_ref().err()) else {
+                    let Some(batch) = self.queue.next_batch() else {
                         return;
                     };
-                    if let Ok(mut conn) = conn
-                        && run_postgres(&mut conn, batch).await
-                    {
-                        held = Some(conn);
+                    match conn {
+                        Ok(mut conn) => {
+                            if run_postgres(&mut conn, batch).await {
+                                held = Some(conn);
+                            }
+                        }
+                        Err(e) => unavailable(batch, &e),
                     }
                 }
             }
         }
     }
-
-    /// Everything queued, or `None` (and the drain ends) when nothing is. When the
-    /// connection could not be had, the batch is answered with that error here.
-    fn next_batch(&self, unavailable: Option<&StoreError>) -> Option<Vec<Queued>> {
-        let batch = {
-            let mut queue = self.lock();
-            if queue.waiting.is_empty() {
-                queue.draining = false;
-                return None;
-            }
-            std::mem::take(&mut queue.waiting)
-        };
-        match unavailable {
-            None => Some(batch),
-            Some(e) => {
-                // The pool's own words (the variant's text alone says only "unavailable").
-                let why =
-                    std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string());
-                for q in batch {
-                    q.answer(Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
-                }
-                Some(Vec::new())
-            }
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        // The queue holds no invariant a panic could break half-way.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// If a drain task panics, the admissions it held get an error (their senders are
-/// dropped), so do those still queued, and the next admission starts another drain.
-struct RestartOnPanic<'a>(&'a Admissions);
-
-impl Drop for RestartOnPanic<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let mut queue = self.0.lock();
-            queue.draining = false;
-            queue.waiting.clear();
-        }
-    }
-}
-
-fn answered(done: Result<StoreResult<bool>, oneshot::error::RecvError>) -> StoreResult<bool> {
-    done.unwrap_or_else(|_| {
-        Err(StoreError::Other(anyhow::anyhow!(
-            "the admission batch ended without an answer"
-        )))
-    })
 }
 
 /// Runs `batch` in one SQLite transaction and answers each admission.
@@ -227,7 +158,7 @@ fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
         conn.immediate_transaction(|conn| {
             batch
                 .iter()
-                .map(|q| admit_one(conn, &q.admission))
+                .map(|q| admit_one(conn, &q.item))
                 .collect::<QueryResult<Vec<bool>>>()
         })
     });
@@ -236,7 +167,7 @@ fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
         // One admission, or a batch that failed as a whole: each on its own.
         _ => {
             for q in batch {
-                let result = alone(conn, &q.admission);
+                let result = alone(conn, &q.item);
                 q.answer(result);
             }
         }
@@ -248,13 +179,10 @@ fn run_sqlite(conn: &mut SqliteConnection, batch: Vec<Queued>) {
 async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) -> bool {
     use diesel_async::RunQueryDsl;
     let together = if batch.len() > 1 {
-        let rooms: Vec<&str> = batch.iter().map(|q| q.admission.room_id.as_str()).collect();
-        let identities: Vec<&str> = batch
-            .iter()
-            .map(|q| q.admission.identity.as_str())
-            .collect();
-        let capacities: Vec<Option<i64>> = batch.iter().map(|q| q.admission.capacity).collect();
-        let nows: Vec<DateTime<Utc>> = batch.iter().map(|q| q.admission.now).collect();
+        let rooms: Vec<&str> = batch.iter().map(|q| q.item.room_id.as_str()).collect();
+        let identities: Vec<&str> = batch.iter().map(|q| q.item.identity.as_str()).collect();
+        let capacities: Vec<Option<i64>> = batch.iter().map(|q| q.item.capacity).collect();
+        let nows: Vec<DateTime<Utc>> = batch.iter().map(|q| q.item.now).collect();
         diesel::select(bedrud_admit_all(rooms, identities, capacities, nows))
             .get_result::<Vec<bool>>(conn)
             .await
@@ -272,7 +200,7 @@ async fn run_postgres(conn: &mut AsyncPgConnection, batch: Vec<Queued>) -> bool 
         None => {
             let mut connection_ok = true;
             for q in batch {
-                let a = &q.admission;
+                let a = &q.item;
                 let result =
                     diesel::select(bedrud_admit(&a.room_id, &a.identity, a.capacity, a.now))
                         .get_result::<bool>(conn)
@@ -386,7 +314,7 @@ mod tests {
 
     use super::*;
 
-    type Answer = oneshot::Receiver<StoreResult<bool>>;
+    use crate::batch_queue::Answer;
     use crate::pool::Pools;
     use crate::{DatabaseUrl, Db, PoolOptions, testing};
 
@@ -444,21 +372,21 @@ mod tests {
     }
 
     /// Queues `(room, identity, capacity, ms)` admissions as one batch.
-    fn batch(items: &[(&str, &str, Option<i64>, i64)]) -> (Vec<Queued>, Vec<Answer>) {
-        items
+    fn batch(items: &[(&str, &str, Option<i64>, i64)]) -> (Vec<Queued>, Vec<Answer<bool>>) {
+        let queue = BatchQueue::default();
+        let asked = items
             .iter()
             .map(|&(room, identity, capacity, ms)| {
-                let (reply, answer) = oneshot::channel();
                 let admission = Admission {
                     room_id: room.into(),
                     identity: identity.into(),
                     capacity,
                     now: t(ms),
                 };
-                let queued = Queued { admission, reply };
-                (queued, answer)
+                queue.push(admission).0
             })
-            .unzip()
+            .collect();
+        (queue.next_batch().expect("queued"), asked)
     }
 
     async fn run(db: &Db, batch: Vec<Queued>) {
@@ -479,7 +407,7 @@ mod tests {
         }
     }
 
-    async fn answers(answers: Vec<Answer>) -> Vec<Option<bool>> {
+    async fn answers(answers: Vec<Answer<bool>>) -> Vec<Option<bool>> {
         let mut out = Vec::new();
         for answer in answers {
             out.push(answer.await.expect("answered").ok());

@@ -13,11 +13,13 @@ use bedrud_ports::{DatabaseHealth, StoreError, StoreResult};
 #[macro_use]
 mod macros;
 mod admissions;
+mod batch_queue;
 mod ceremonies;
 mod checkpoint;
 mod error;
 mod identities;
 mod jobs;
+mod lookups;
 mod maintenance;
 mod migrate;
 mod participants;
@@ -43,6 +45,8 @@ pub struct Db {
     url: DatabaseUrl,
     /// Room admissions waiting to be committed together.
     admissions: Arc<admissions::Admissions>,
+    /// Room lookups waiting to be sent together (PostgreSQL).
+    lookups: Arc<lookups::Lookups>,
 }
 
 impl Db {
@@ -64,6 +68,7 @@ impl Db {
             pools,
             url: url.clone(),
             admissions: Default::default(),
+            lookups: Default::default(),
         })
     }
 
@@ -97,6 +102,10 @@ impl Db {
 
     pub(crate) fn admissions(&self) -> &Arc<admissions::Admissions> {
         &self.admissions
+    }
+
+    pub(crate) fn lookups(&self) -> &Arc<lookups::Lookups> {
+        &self.lookups
     }
 }
 

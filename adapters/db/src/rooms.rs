@@ -11,7 +11,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::Db;
 use crate::error::{TxError, db_err, store_err};
-use crate::pool::KeyLock;
+use crate::lookups::Lookup;
+use crate::pool::{KeyLock, Pools};
 use crate::rows::{ParticipantRow, RoomRow, UserRow};
 use crate::users::like_literal;
 
@@ -154,6 +155,14 @@ impl RoomStore for Db {
         name: &str,
         identity: &str,
     ) -> StoreResult<Option<(Room, Option<Participant>)>> {
+        if let Pools::Postgres(pool) = self.pools() {
+            // Coalesced with concurrent lookups (see `crate::lookups`).
+            let lookup = Lookup {
+                name: name.to_string(),
+                identity: identity.to_string(),
+            };
+            return self.lookups().find(pool, lookup).await;
+        }
         on_db!(self, read, |conn| {
             rooms::table
                 .left_join(

@@ -165,6 +165,24 @@ impl Server {
     }
 
     /// `base` + `path`.
+    /// Whether a log line containing `needle` arrives within `timeout`: the lines are read
+    /// from the process's stdout by a thread of their own, so a line written just now may
+    /// not be in [`Server::logs`] yet.
+    pub async fn logged(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let seen = self
+                .logs
+                .lock()
+                .map(|lines| lines.iter().any(|l| l.contains(needle)))
+                .unwrap_or(false);
+            if seen || std::time::Instant::now() >= deadline {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -26,7 +26,7 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 
-use crate::batch_queue::{BatchQueue, Waiting, answered, unavailable};
+use crate::batch_queue::{BatchQueue, Waiting, answered, drain_postgres, unavailable};
 use crate::error::db_err;
 use crate::pool::{Pools, SqliteConn, acquire};
 
@@ -94,56 +94,36 @@ impl Admissions {
 
     /// Commits batches back to back until the queue is empty.
     async fn drain(self: Arc<Self>, target: Target) {
-        let _guard = self.queue.panic_guard();
         match target {
-            Target::Sqlite(writer) => loop {
-                let conn = acquire(&writer).await;
-                let Some(batch) = self.queue.next_batch() else {
-                    return;
-                };
-                match conn {
-                    // `Inline`: the batch runs inside this call, on this thread.
-                    Ok(mut conn) => {
-                        let ran = conn
-                            .spawn_blocking(move |conn| {
-                                run_sqlite(conn, batch);
-                                Ok(())
-                            })
-                            .await;
-                        if let Err(e) = ran {
-                            tracing::error!(error = %e, "SQLite admission batch did not run");
-                        }
-                    }
-                    Err(e) => unavailable(batch, &e),
-                }
-                // The writer goes back to the pool between batches (other writes and the
-                // checkpointer take turns), and the requests this thread serves get to
-                // queue for the next batch.
-                tokio::task::yield_now().await;
-            },
-            // One connection for the whole drain, so that batches follow each other
-            // without queueing for the pool behind the requests' reads. It goes back to
-            // the pool (which checks it) after an error.
-            Target::Postgres(pool) => {
-                let mut held = None;
+            Target::Sqlite(writer) => {
+                let _guard = self.queue.panic_guard();
                 loop {
-                    let conn = match held.take() {
-                        Some(conn) => Ok(conn),
-                        None => acquire(&pool).await,
-                    };
+                    let conn = acquire(&writer).await;
                     let Some(batch) = self.queue.next_batch() else {
                         return;
                     };
                     match conn {
+                        // `Inline`: the batch runs inside this call, on this thread.
                         Ok(mut conn) => {
-                            if run_postgres(&mut conn, batch).await {
-                                held = Some(conn);
+                            let ran = conn
+                                .spawn_blocking(move |conn| {
+                                    run_sqlite(conn, batch);
+                                    Ok(())
+                                })
+                                .await;
+                            if let Err(e) = ran {
+                                tracing::error!(error = %e, "SQLite admission batch did not run");
                             }
                         }
                         Err(e) => unavailable(batch, &e),
                     }
+                    // The writer goes back to the pool between batches (other writes and the
+                    // checkpointer take turns), and the requests this thread serves get to
+                    // queue for the next batch.
+                    tokio::task::yield_now().await;
                 }
             }
+            Target::Postgres(pool) => drain_postgres(&self.queue, &pool, run_postgres).await,
         }
     }
 }
@@ -307,15 +287,14 @@ mod tests {
     //! reach them.
     use std::time::Duration;
 
-    use bedrud_ports::{
-        Participant, ParticipantStore, Room, RoomCreation, RoomMode, RoomSettings, RoomStore,
-    };
+    use bedrud_ports::{ParticipantStore, RoomStore};
     use chrono::{TimeDelta, TimeZone};
 
     use super::*;
 
     use crate::batch_queue::Answer;
     use crate::pool::Pools;
+    use crate::test_rooms::create;
     use crate::{DatabaseUrl, Db, PoolOptions, testing};
 
     fn t(ms: i64) -> DateTime<Utc> {
@@ -333,40 +312,7 @@ mod tests {
         let db = Db::open(&url, &opts).expect("open");
         db.migrate().await.expect("migrate");
         for id in ["ra", "rb"] {
-            let room = Room {
-                id: id.into(),
-                name: format!("room-{id}"),
-                created_by: "owner".into(),
-                admin_id: "owner".into(),
-                is_active: true,
-                is_public: true,
-                max_participants: 0,
-                mode: RoomMode::Standard,
-                settings: RoomSettings::default(),
-                is_live: false,
-                created_at: t(0),
-                updated_at: t(0),
-                expires_at: t(0) + TimeDelta::hours(24),
-                last_activity_at: Some(t(0)),
-                deleted_at: None,
-            };
-            let creator = Participant {
-                room_id: id.into(),
-                identity: "owner".into(),
-                is_active: false,
-                is_moderator: false,
-                is_banned: false,
-                on_stage: true,
-                joined_at: None,
-                left_at: None,
-                created_at: t(0),
-                updated_at: t(0),
-            };
-            let created = RoomStore::create(&db, room, creator, None).await;
-            assert!(
-                matches!(created, Ok(RoomCreation::Created(_))),
-                "{created:?}"
-            );
+            create(&db, id, &format!("room-{id}"), t(0)).await;
         }
         db
     }

@@ -7,7 +7,11 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bedrud_ports::{StoreError, StoreResult};
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Pool;
 use tokio::sync::oneshot;
+
+use crate::pool::acquire;
 
 /// An item waiting for its batch, and where its answer goes.
 pub(crate) struct Waiting<T, R> {
@@ -110,5 +114,35 @@ pub(crate) fn unavailable<T, R>(batch: Vec<Waiting<T, R>>, e: &StoreError) {
     let why = std::error::Error::source(e).map_or_else(|| e.to_string(), |s| s.to_string());
     for w in batch {
         w.answer(Err(StoreError::Unavailable(anyhow::anyhow!("{why}"))));
+    }
+}
+
+/// A PostgreSQL drain: runs `queue`'s batches back to back with `run` until the queue is
+/// empty, on one connection, so that batches follow each other without queueing for the
+/// pool behind the requests' reads. `run` answers every item and says whether the
+/// connection is still good; after an error it goes back to the pool (which checks it).
+pub(crate) async fn drain_postgres<T, R>(
+    queue: &BatchQueue<T, R>,
+    pool: &Pool<AsyncPgConnection>,
+    mut run: impl AsyncFnMut(&mut AsyncPgConnection, Vec<Waiting<T, R>>) -> bool,
+) {
+    let _guard = queue.panic_guard();
+    let mut held = None;
+    loop {
+        let conn = match held.take() {
+            Some(conn) => Ok(conn),
+            None => acquire(pool).await,
+        };
+        let Some(batch) = queue.next_batch() else {
+            return;
+        };
+        match conn {
+            Ok(mut conn) => {
+                if run(&mut conn, batch).await {
+                    held = Some(conn);
+                }
+            }
+            Err(e) => unavailable(batch, &e),
+        }
     }
 }

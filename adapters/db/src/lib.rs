@@ -30,6 +30,8 @@ mod rows;
 mod schema;
 mod sessions;
 mod settings;
+#[cfg(test)]
+mod test_rooms;
 pub mod testing;
 mod users;
 

@@ -19,9 +19,8 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 
-use crate::batch_queue::{BatchQueue, Waiting, answered, unavailable};
+use crate::batch_queue::{BatchQueue, Waiting, answered, drain_postgres};
 use crate::error::db_err;
-use crate::pool::acquire;
 use crate::rows::{ParticipantRow, RoomRow};
 use crate::schema::postgres::{room_participants, rooms};
 
@@ -54,28 +53,9 @@ impl Lookups {
         answered(answer, "room lookup").await
     }
 
-    /// Runs batches back to back until the queue is empty, on one connection (it goes
-    /// back to the pool, which checks it, after an error).
+    /// Runs batches back to back until the queue is empty.
     async fn drain(self: Arc<Self>, pool: Pool<AsyncPgConnection>) {
-        let _guard = self.queue.panic_guard();
-        let mut held = None;
-        loop {
-            let conn = match held.take() {
-                Some(conn) => Ok(conn),
-                None => acquire(&pool).await,
-            };
-            let Some(batch) = self.queue.next_batch() else {
-                return;
-            };
-            match conn {
-                Ok(mut conn) => {
-                    if run(&mut conn, batch).await {
-                        held = Some(conn);
-                    }
-                }
-                Err(e) => unavailable(batch, &e),
-            }
-        }
+        drain_postgres(&self.queue, &pool, run).await;
     }
 }
 
@@ -105,8 +85,10 @@ async fn run(conn: &mut AsyncPgConnection, batch: Vec<Waiting<Lookup, Found>>) -
 }
 
 /// The statement: row `ord` answers element `ord` of the arrays; names without a room
-/// have no row. Fixed text (the column lists are the `table!` orders, which the rows load
-/// by position; a test compares them with diesel's), so each connection prepares it once.
+/// have no row. "The room by that name" is the order of `newest_by_name!` (rooms.rs),
+/// restated here. Fixed text (the column lists are the `table!` orders, which the rows
+/// load by position; a test compares them with diesel's), so each connection prepares it
+/// once.
 struct RoomsByName<'a> {
     names: Vec<&'a str>,
     identities: Vec<&'a str>,
@@ -178,12 +160,13 @@ impl QueryFragment<Pg> for RoomsByName<'_> {
 mod tests {
     use std::time::Duration;
 
-    use bedrud_ports::{RoomCreation, RoomMode, RoomSettings, RoomStore};
+    use bedrud_ports::RoomStore;
     use chrono::{DateTime, TimeDelta, TimeZone, Utc};
     use diesel::{QueryDsl, Table};
 
     use super::*;
-    use crate::pool::Pools;
+    use crate::pool::{Pools, acquire};
+    use crate::test_rooms::create;
     use crate::{DatabaseUrl, Db, PoolOptions, testing};
 
     /// The column names `prefix.` selects in `sql`, in order.
@@ -237,43 +220,6 @@ mod tests {
             .single()
             .expect("valid")
             + TimeDelta::minutes(minutes)
-    }
-
-    async fn create(db: &Db, id: &str, name: &str, at: DateTime<Utc>) {
-        let room = Room {
-            id: id.into(),
-            name: name.into(),
-            created_by: "owner".into(),
-            admin_id: "owner".into(),
-            is_active: true,
-            is_public: true,
-            max_participants: 0,
-            mode: RoomMode::Standard,
-            settings: RoomSettings::default(),
-            is_live: false,
-            created_at: at,
-            updated_at: at,
-            expires_at: at + TimeDelta::hours(24),
-            last_activity_at: Some(at),
-            deleted_at: None,
-        };
-        let creator = Participant {
-            room_id: id.into(),
-            identity: "owner".into(),
-            is_active: false,
-            is_moderator: true,
-            is_banned: false,
-            on_stage: true,
-            joined_at: None,
-            left_at: None,
-            created_at: at,
-            updated_at: at,
-        };
-        let created = RoomStore::create(db, room, creator, None).await;
-        assert!(
-            matches!(created, Ok(RoomCreation::Created(_))),
-            "{created:?}"
-        );
     }
 
     /// (room id, the row's identity) of each answer; `None` for no room.

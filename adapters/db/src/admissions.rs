@@ -26,7 +26,9 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 
-use crate::batch_queue::{BatchQueue, Waiting, answered, drain_postgres, unavailable};
+use crate::batch_queue::{
+    BatchQueue, DrainConnection, Waiting, answered, drain_postgres, unavailable,
+};
 use crate::error::db_err;
 use crate::pool::{Pools, SqliteConn, acquire};
 
@@ -67,14 +69,17 @@ type Queued = Waiting<Admission, bool>;
 #[derive(Default)]
 pub(crate) struct Admissions {
     queue: BatchQueue<Admission, bool>,
+    /// The PostgreSQL drain's own connection.
+    connection: DrainConnection,
 }
 
 /// Where a drain task commits.
 enum Target {
     /// The one-connection SQLite writer pool.
     Sqlite(Pool<SqliteConn>),
-    /// The PostgreSQL pool. One batch in flight at a time: a batch locks its rooms' rows,
-    /// and four drain tasks by room measured fewer joins per second (smaller batches).
+    /// PostgreSQL, on the drain's own connection (opened from this pool). One batch in
+    /// flight at a time: a batch locks its rooms' rows, and four drain tasks by room
+    /// measured fewer joins per second (smaller batches).
     Postgres(Pool<AsyncPgConnection>),
 }
 
@@ -90,6 +95,11 @@ impl Admissions {
             tokio::spawn(self.clone().drain(target));
         }
         answered(answer, "admission").await
+    }
+
+    /// Closes the PostgreSQL drain's own connection.
+    pub fn close(&self) {
+        self.connection.close();
     }
 
     /// Commits batches back to back until the queue is empty.
@@ -123,7 +133,9 @@ impl Admissions {
                     tokio::task::yield_now().await;
                 }
             }
-            Target::Postgres(pool) => drain_postgres(&self.queue, &pool, run_postgres).await,
+            Target::Postgres(pool) => {
+                drain_postgres(&self.queue, &self.connection, &pool, run_postgres).await
+            }
         }
     }
 }

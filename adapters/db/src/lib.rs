@@ -88,9 +88,11 @@ impl Db {
         migrate::run(&self.url).await
     }
 
-    /// Closes the pools.
+    /// Closes the pools and the batch drains' own connections.
     pub fn close(&self) {
         self.pools.close();
+        self.admissions.close();
+        self.lookups.close();
     }
 
     /// (size, available, waiting) of the pools.

@@ -19,7 +19,7 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 
-use crate::batch_queue::{BatchQueue, Waiting, answered, drain_postgres};
+use crate::batch_queue::{BatchQueue, DrainConnection, Waiting, answered, drain_postgres};
 use crate::error::db_err;
 use crate::rows::{ParticipantRow, RoomRow};
 use crate::schema::postgres::{room_participants, rooms};
@@ -37,6 +37,7 @@ pub(crate) struct Lookup {
 #[derive(Default)]
 pub(crate) struct Lookups {
     queue: BatchQueue<Lookup, Found>,
+    pub(crate) connection: DrainConnection,
 }
 
 impl Lookups {
@@ -53,9 +54,14 @@ impl Lookups {
         answered(answer, "room lookup").await
     }
 
+    /// Closes the drain's own connection.
+    pub fn close(&self) {
+        self.connection.close();
+    }
+
     /// Runs batches back to back until the queue is empty.
     async fn drain(self: Arc<Self>, pool: Pool<AsyncPgConnection>) {
-        drain_postgres(&self.queue, &pool, run).await;
+        drain_postgres(&self.queue, &self.connection, &pool, run).await;
     }
 }
 

@@ -94,7 +94,11 @@ async fn run(conn: &mut AsyncPgConnection, batch: Vec<Waiting<Lookup, Found>>) -
 /// have no row. "The room by that name" is the order of `newest_by_name!` (rooms.rs),
 /// restated here. Fixed text (the column lists are the `table!` orders, which the rows
 /// load by position; a test compares them with diesel's), so each connection prepares it
-/// once.
+/// once, and plans it once ([`crate::batch_queue::DrainConnection`]). Both tables are
+/// probed by key for each lookup: the caller's row is a lateral subquery with `LIMIT 1`
+/// (at most one row by the primary key anyway) because as a plain join the planner,
+/// not knowing how many lookups come, hashes it against a scan of the whole table
+/// whenever the table is small.
 struct RoomsByName<'a> {
     names: Vec<&'a str>,
     identities: Vec<&'a str>,
@@ -113,7 +117,9 @@ const ROOMS_BY_NAME: &str = "SELECT q.ord, \
 const ROOMS_BY_NAME_REST: &str = ") WITH ORDINALITY AS q(name, identity, ord) \
      CROSS JOIN LATERAL (SELECT * FROM rooms WHERE rooms.name = q.name \
          ORDER BY rooms.is_active DESC, rooms.created_at DESC, rooms.id DESC LIMIT 1) AS r \
-     LEFT JOIN room_participants AS p ON p.room_id = r.id AND p.identity = q.identity";
+     LEFT JOIN LATERAL (SELECT * FROM room_participants \
+         WHERE room_participants.room_id = r.id AND room_participants.identity = q.identity \
+         LIMIT 1) AS p ON TRUE";
 
 impl<'a> RoomsByName<'a> {
     fn of(lookups: impl IntoIterator<Item = &'a Lookup>) -> Self {

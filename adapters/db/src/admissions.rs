@@ -422,6 +422,29 @@ mod tests {
                 .expect("count"),
             3
         );
+
+        // No capacities (PostgreSQL's other path): an identity twice keeps its latest
+        // time, each room's activity is its own latest admission.
+        let (queued, asked) = batch(&[
+            ("rb", "y", None, 18),
+            ("ra", "d", None, 15),
+            ("rb", "y", None, 20),
+            ("ra", "e", None, 16),
+        ]);
+        run(&db, queued).await;
+        assert_eq!(answers(asked).await, [Some(true); 4]);
+        assert_eq!(joined_at(&db, "rb", "y").await, Some(t(20)));
+        assert_eq!(joined_at(&db, "ra", "d").await, Some(t(15)));
+        assert_eq!(joined_at(&db, "ra", "e").await, Some(t(16)));
+        for (room, latest) in [("ra", 16), ("rb", 20)] {
+            let got = RoomStore::get(&db, room).await.expect("get").expect("room");
+            assert_eq!(got.last_activity_at, Some(t(latest)), "{room}");
+        }
+        // And failing as a whole there: the bad admission answers alone.
+        let (queued, asked) = batch(&[("gone", "z", None, 31), ("rb", "w", None, 30)]);
+        run(&db, queued).await;
+        assert_eq!(answers(asked).await, [None, Some(true)]);
+        assert_eq!(joined_at(&db, "rb", "w").await, Some(t(30)));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

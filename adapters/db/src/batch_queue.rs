@@ -220,6 +220,17 @@ mod tests {
         .expect("query")
     }
 
+    /// The connection the drain parks once it finds the queue empty (it answers first).
+    async fn parked(own: &DrainConnection) -> AsyncPgConnection {
+        for _ in 0..500 {
+            if let Some(conn) = own.slot().take() {
+                return conn;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the drain did not park its connection");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_drain_keeps_its_own_generic_plan_connection_between_drains() {
         let Some(url) = testing::scratch_postgres_or_skip().await else {
@@ -248,7 +259,7 @@ mod tests {
                 .await
                 .expect("find");
             assert_eq!(found.map(|(room, _)| room.id).as_deref(), Some("r1"));
-            let mut conn = own.slot().take().expect("the drain parked its connection");
+            let mut conn = parked(own).await;
             let (mode, pid) = setting_and_pid(&mut conn).await;
             assert_eq!(mode, "force_generic_plan");
             backends.push(pid);

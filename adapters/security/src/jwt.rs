@@ -1,7 +1,9 @@
 //! Session JWTs (API §2.2): HS256, fixed issuer and audience, typed access/refresh tokens.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bedrud_ports::{TokenClaims, TokenCodec, TokenError, TokenKind};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 /// The `iss` of every session token, and the one accepted.
@@ -9,7 +11,7 @@ pub const ISSUER: &str = "bedrud";
 /// The `aud` of every session token, and the one required.
 pub const AUDIENCE: &str = "bedrud";
 /// Clock skew tolerated on `exp`, in seconds.
-pub const EXPIRY_LEEWAY_SECS: u64 = 30;
+pub const EXPIRY_LEEWAY_SECS: i64 = 30;
 
 /// Installs jsonwebtoken's RustCrypto provider as the process default; later calls do nothing.
 ///
@@ -40,9 +42,12 @@ struct OutgoingClaims<'a> {
     exp: i64,
 }
 
-/// The claims as they arrive; `iss`, `aud` and `exp` are checked by [`Validation`].
+/// The claims as they arrive. Every field is required except `jti`; `iss`, `aud` and
+/// `exp` are checked by [`JwtCodec::verify`].
 #[derive(Deserialize)]
 struct IncomingClaims {
+    iss: String,
+    aud: Audience,
     sub: String,
     #[serde(rename = "userId")]
     user_id: String,
@@ -58,12 +63,28 @@ struct IncomingClaims {
     exp: i64,
 }
 
+/// `aud`: one string or a list of them (RFC 7519 §4.1.3).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Several(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, wanted: &str) -> bool {
+        match self {
+            Audience::One(aud) => aud == wanted,
+            Audience::Several(auds) => auds.iter().any(|a| a == wanted),
+        }
+    }
+}
+
 /// Signs and verifies Bedrud's session JWTs with an HS256 secret.
 #[derive(Clone)]
 pub struct JwtCodec {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    validation: Validation,
 }
 
 impl std::fmt::Debug for JwtCodec {
@@ -77,17 +98,9 @@ impl JwtCodec {
     /// A codec for the HS256 `secret` (its length is checked by configuration).
     pub fn new(secret: &[u8]) -> Self {
         install_crypto_provider();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.leeway = EXPIRY_LEEWAY_SECS;
-        validation.validate_exp = true;
-        validation.validate_nbf = false;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            validation,
         }
     }
 }
@@ -124,13 +137,40 @@ impl TokenCodec for JwtCodec {
             .map_err(|e| TokenError::Signing(e.into()))
     }
 
+    /// Checks in one pass what `jsonwebtoken::decode` checks in two (it parses the header
+    /// and the claims twice each, ~5 % of the server's CPU in a room join): three parts,
+    /// an HS256 header, the signature over the first two, then the claims, parsed once.
     fn verify(&self, token: &str, kind: TokenKind) -> Result<TokenClaims, TokenError> {
-        let data = jsonwebtoken::decode::<IncomingClaims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenError::Invalid)?;
-        if data.header.alg != Algorithm::HS256 {
+        let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Invalid)?;
+        let (_, payload) = message.split_once('.').ok_or(TokenError::Invalid)?;
+        if payload.contains('.') {
             return Err(TokenError::Invalid);
         }
-        let c = data.claims;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != Algorithm::HS256 {
+            return Err(TokenError::Invalid);
+        }
+        let signed = jsonwebtoken::crypto::verify(
+            signature,
+            message.as_bytes(),
+            &self.decoding,
+            Algorithm::HS256,
+        );
+        if !matches!(signed, Ok(true)) {
+            return Err(TokenError::Invalid);
+        }
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Invalid)?;
+        let c: IncomingClaims =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)?;
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
+        if c.iss != ISSUER
+            || !c.aud.contains(AUDIENCE)
+            || c.exp.saturating_add(EXPIRY_LEEWAY_SECS) < now
+        {
+            return Err(TokenError::Invalid);
+        }
         if c.typ != kind || c.sub != c.user_id {
             return Err(TokenError::Invalid);
         }

@@ -218,6 +218,30 @@ fn other_hmac_algorithms_with_the_same_secret_are_rejected() {
 }
 
 #[test]
+fn a_header_naming_another_algorithm_is_rejected_even_over_an_hs256_signature() {
+    let c = codec();
+    let payload = payload_json(&c.sign(&claims(TokenKind::Access)).expect("sign"));
+    for alg in ["HS512", "none", "RS256"] {
+        let unsigned = craft(&json!({"alg": alg, "typ": "JWT"}), &payload, "");
+        let message = unsigned.trim_end_matches('.');
+        let signature = jsonwebtoken::crypto::sign(
+            message.as_bytes(),
+            &EncodingKey::from_secret(SECRET),
+            Algorithm::HS256,
+        )
+        .expect("sign");
+        let token = format!("{message}.{signature}");
+        assert!(
+            matches!(
+                c.verify(&token, TokenKind::Access),
+                Err(TokenError::Invalid)
+            ),
+            "header alg {alg} accepted"
+        );
+    }
+}
+
+#[test]
 fn rs256_header_is_rejected() {
     let c = codec();
     let valid = c.sign(&claims(TokenKind::Access)).expect("sign");
@@ -276,12 +300,16 @@ fn audience_must_contain_bedrud() {
         ));
     }
 
-    let mut several = payload;
+    let mut several = payload.clone();
     several["aud"] = json!(["other", "bedrud"]);
-    assert!(
-        c.verify(&hs256_sign(&several, SECRET), TokenKind::Access)
-            .is_ok()
-    );
+    let mut one = payload.clone();
+    one["aud"] = json!("bedrud");
+    let mut other_one = payload;
+    other_one["aud"] = json!("other");
+    for (p, ok) in [(several, true), (one, true), (other_one, false)] {
+        let verified = c.verify(&hs256_sign(&p, SECRET), TokenKind::Access);
+        assert_eq!(verified.is_ok(), ok, "{}", p["aud"]);
+    }
 }
 
 #[test]

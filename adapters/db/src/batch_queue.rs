@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bedrud_ports::{StoreError, StoreResult};
 use deadpool::managed::Object;
+use diesel_async::pooled_connection::PoolableConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use tokio::sync::oneshot;
@@ -126,9 +127,11 @@ pub(crate) fn unavailable<T, R>(batch: Vec<Waiting<T, R>>, e: &StoreError) {
 /// for a prepared statement is to plan it again on every execution with the values in
 /// hand whenever it estimates that cheaper, which with arrays whose length it can see it
 /// always does. Profiled in the PostgreSQL join at 16 connections, re-planning the room
-/// lookup was 29 % of PostgreSQL's CPU. The generic plan (made once per connection, for an
-/// array of the planner's default length) is the same index probes. The setting is this
-/// connection's alone; the pool's connections keep PostgreSQL's default.
+/// lookup was 29 % of PostgreSQL's CPU. The generic plan is made once per connection, for
+/// arrays of the planner's default length (ten), and the batch statements are written so
+/// that it probes by key whatever the tables' sizes (the lookup's lateral subqueries,
+/// migration 6). The setting is this connection's alone; the pool's connections keep
+/// PostgreSQL's default.
 #[derive(Default)]
 pub(crate) struct DrainConnection(Mutex<Option<AsyncPgConnection>>);
 
@@ -136,9 +139,13 @@ pub(crate) struct DrainConnection(Mutex<Option<AsyncPgConnection>>);
 const DRAIN_SETUP: &str = "SET plan_cache_mode = force_generic_plan";
 
 impl DrainConnection {
-    /// The parked connection, else a new one from the pool, set up.
+    /// The parked connection unless it is known broken (its socket closed: PostgreSQL
+    /// restarted meanwhile, say), else a new one from the pool, set up.
     async fn take(&self, pool: &Pool<AsyncPgConnection>) -> StoreResult<AsyncPgConnection> {
-        if let Some(conn) = self.slot().take() {
+        let parked = self.slot().take();
+        if let Some(mut conn) = parked
+            && !PoolableConnection::is_broken(&mut conn)
+        {
             return Ok(conn);
         }
         let mut conn = Object::take(acquire(pool).await?);
@@ -276,6 +283,26 @@ mod tests {
         assert_eq!(mode, "auto");
         assert_ne!(pid, backends[0]);
         drop(pooled);
+
+        // A parked connection whose backend went away is replaced, not used: the next
+        // lookup is answered.
+        let mut pooled = acquire(pool).await.expect("connection");
+        diesel::select(sql::<diesel::sql_types::Bool>(&format!(
+            "pg_terminate_backend({})",
+            backends[0]
+        )))
+        .get_result::<bool>(&mut pooled)
+        .await
+        .expect("terminate");
+        drop(pooled);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let found = RoomStore::find_by_name_with_row(&db, "room", "owner")
+            .await
+            .expect("answered on a new connection");
+        assert_eq!(found.map(|(room, _)| room.id).as_deref(), Some("r1"));
+        let mut conn = parked(own).await;
+        assert_ne!(setting_and_pid(&mut conn).await.1, backends[0]);
+        own.park(conn, pool);
 
         db.close();
         assert!(own.slot().is_none(), "closing drops the parked connection");

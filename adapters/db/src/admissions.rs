@@ -297,8 +297,6 @@ mod tests {
     //! The batch paths, driven directly: concurrency decides whether a batch forms, so the
     //! contract suite (which goes through `ParticipantStore::admit`) cannot be sure to
     //! reach them.
-    use std::time::Duration;
-
     use bedrud_ports::{ParticipantStore, RoomStore};
     use chrono::{TimeDelta, TimeZone};
 
@@ -306,8 +304,8 @@ mod tests {
 
     use crate::batch_queue::Answer;
     use crate::pool::Pools;
-    use crate::test_rooms::create;
-    use crate::{DatabaseUrl, Db, PoolOptions, testing};
+    use crate::test_rooms::{create, open_migrated};
+    use crate::{DatabaseUrl, Db, testing};
 
     fn t(ms: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0)
@@ -317,12 +315,7 @@ mod tests {
     }
 
     async fn open(url: DatabaseUrl) -> Db {
-        let opts = PoolOptions {
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(10),
-        };
-        let db = Db::open(&url, &opts).expect("open");
-        db.migrate().await.expect("migrate");
+        let db = open_migrated(url).await;
         for id in ["ra", "rb"] {
             create(&db, id, &format!("room-{id}"), t(0)).await;
         }

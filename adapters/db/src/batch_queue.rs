@@ -214,8 +214,8 @@ mod tests {
 
     use super::*;
     use crate::pool::Pools;
-    use crate::test_rooms::create;
-    use crate::{DatabaseUrl, Db, PoolOptions, testing};
+    use crate::test_rooms::{create, open_migrated};
+    use crate::{DatabaseUrl, testing};
 
     async fn setting_and_pid(conn: &mut AsyncPgConnection) -> (String, i32) {
         diesel::select((
@@ -243,12 +243,7 @@ mod tests {
         let Some(url) = testing::scratch_postgres_or_skip().await else {
             return;
         };
-        let opts = PoolOptions {
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(10),
-        };
-        let db = Db::open(&DatabaseUrl::Postgres(url), &opts).expect("open");
-        db.migrate().await.expect("migrate");
+        let db = open_migrated(DatabaseUrl::Postgres(url)).await;
         let Pools::Postgres(pool) = db.pools() else {
             panic!("PostgreSQL only");
         };

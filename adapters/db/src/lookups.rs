@@ -170,16 +170,14 @@ impl QueryFragment<Pg> for RoomsByName<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use bedrud_ports::RoomStore;
     use chrono::{DateTime, TimeDelta, TimeZone, Utc};
     use diesel::{QueryDsl, Table};
 
     use super::*;
     use crate::pool::{Pools, acquire};
-    use crate::test_rooms::create;
-    use crate::{DatabaseUrl, Db, PoolOptions, testing};
+    use crate::test_rooms::{create, open_migrated};
+    use crate::{DatabaseUrl, Db, testing};
 
     /// The column names `prefix.` selects in `sql`, in order.
     fn selected(sql: &str, prefix: &str) -> Vec<String> {
@@ -273,12 +271,7 @@ mod tests {
         let Some(url) = testing::scratch_postgres_or_skip().await else {
             return;
         };
-        let opts = PoolOptions {
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(10),
-        };
-        let db = Db::open(&DatabaseUrl::Postgres(url), &opts).expect("open");
-        db.migrate().await.expect("migrate");
+        let db = open_migrated(DatabaseUrl::Postgres(url)).await;
         create(&db, "old", "twice", t(0)).await;
         assert!(RoomStore::archive(&db, "old", t(1)).await.expect("archive"));
         create(&db, "new", "twice", t(2)).await;

@@ -1,9 +1,23 @@
-//! Rooms for the unit tests that drive the batch paths directly (`admissions`, `lookups`).
+//! A database and rooms for the unit tests that drive the batch paths directly
+//! (`admissions`, `batch_queue`, `lookups`).
+
+use std::time::Duration;
 
 use bedrud_ports::{Participant, Room, RoomCreation, RoomMode, RoomSettings, RoomStore};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::Db;
+use crate::{DatabaseUrl, Db, PoolOptions};
+
+/// The database at `url`, migrated, behind a pool of four connections.
+pub(crate) async fn open_migrated(url: DatabaseUrl) -> Db {
+    let opts = PoolOptions {
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(10),
+    };
+    let db = Db::open(&url, &opts).expect("open");
+    db.migrate().await.expect("migrate");
+    db
+}
 
 /// Creates a public room without a capacity, created by `owner` at `at`, with the
 /// creator's (inactive) row.

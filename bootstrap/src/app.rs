@@ -159,17 +159,60 @@ pub fn oauth_clients(config: &Config) -> anyhow::Result<OAuthClients> {
             client_id: p.client_id.trim().to_owned(),
             client_secret: p.client_secret.trim().to_owned(),
             redirect_url: p.redirect_url.trim().to_owned(),
-            issuer: p.issuer.trim().to_owned(),
+            issuer: if kind == ProviderKind::Oidc {
+                p.issuer.trim().to_owned()
+            } else {
+                String::new()
+            },
             scopes: p
                 .scopes
                 .iter()
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            endpoints: EndpointOverrides::default(),
+            endpoints: endpoint_overrides(name, kind, p)?,
         });
     }
     OAuthClients::new(providers).map_err(anyhow::Error::new)
+}
+
+/// The endpoint keys of a `google`, `github` or `twitter` table. A key the kind does not
+/// use is a start-up error rather than silently ignored (`oidc` takes its endpoints from
+/// discovery, so none).
+fn endpoint_overrides(
+    name: &str,
+    kind: ProviderKind,
+    p: &crate::config::OAuthProviderConfig,
+) -> anyhow::Result<EndpointOverrides> {
+    use ProviderKind::{Github, Google, Oidc, Twitter};
+    let key = |key: &str, value: &str, kinds: &[ProviderKind]| {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if !kinds.contains(&kind) {
+            anyhow::bail!(
+                "auth.oauth.{name}: {key} does not apply to kind {}{}",
+                p.kind.trim().to_ascii_lowercase(),
+                if kind == Oidc {
+                    " (its endpoints come from discovery at the issuer)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(Some(value.to_owned()))
+    };
+    let builtin = [Google, Github, Twitter];
+    Ok(EndpointOverrides {
+        authorization_url: key("authorization_url", &p.authorization_url, &builtin)?,
+        token_url: key("token_url", &p.token_url, &builtin)?,
+        jwks_url: key("jwks_url", &p.jwks_url, &[Google])?,
+        // `oidc` keeps its issuer in `ProviderConfig::issuer` (discovery).
+        issuer: key("issuer", &p.issuer, &[Google, Oidc])?.filter(|_| kind == Google),
+        profile_url: key("profile_url", &p.profile_url, &[Github, Twitter])?,
+        emails_url: key("emails_url", &p.emails_url, &[Github])?,
+    })
 }
 
 /// The account policy from the configuration; `oauth_providers` are the names of the
@@ -561,6 +604,110 @@ mod tests {
             ["https://meet.example.com", "android:apk-key-hash:abc"]
         );
         assert!(webauthn_verifier(&config).is_ok());
+    }
+
+    #[test]
+    fn endpoint_keys_reach_their_kind_and_others_are_refused() {
+        let github = OAuthProviderConfig {
+            kind: "github".into(),
+            authorization_url: " https://ghe.example.com/login/oauth/authorize ".into(),
+            token_url: "https://ghe.example.com/login/oauth/access_token".into(),
+            profile_url: "https://ghe.example.com/api/v3/user".into(),
+            emails_url: "https://ghe.example.com/api/v3/user/emails".into(),
+            ..OAuthProviderConfig::default()
+        };
+        let o = endpoint_overrides("ghe", ProviderKind::Github, &github).expect("github keys");
+        assert_eq!(
+            o,
+            EndpointOverrides {
+                authorization_url: Some("https://ghe.example.com/login/oauth/authorize".into()),
+                token_url: Some("https://ghe.example.com/login/oauth/access_token".into()),
+                jwks_url: None,
+                issuer: None,
+                profile_url: Some("https://ghe.example.com/api/v3/user".into()),
+                emails_url: Some("https://ghe.example.com/api/v3/user/emails".into()),
+            }
+        );
+
+        let google = OAuthProviderConfig {
+            kind: "google".into(),
+            jwks_url: "https://proxy.example.com/certs".into(),
+            issuer: "https://accounts.example.com".into(),
+            ..OAuthProviderConfig::default()
+        };
+        let o = endpoint_overrides("google", ProviderKind::Google, &google).expect("google");
+        assert_eq!(
+            o.jwks_url.as_deref(),
+            Some("https://proxy.example.com/certs")
+        );
+        assert_eq!(o.issuer.as_deref(), Some("https://accounts.example.com"));
+        assert_eq!(o.authorization_url, None);
+
+        // An oidc issuer is discovery's, not an override.
+        let oidc = OAuthProviderConfig {
+            kind: "oidc".into(),
+            issuer: "https://sso.example.com".into(),
+            ..OAuthProviderConfig::default()
+        };
+        let o = endpoint_overrides("sso", ProviderKind::Oidc, &oidc).expect("oidc");
+        assert_eq!(o, EndpointOverrides::default());
+
+        let refused = |kind: ProviderKind, p: OAuthProviderConfig| {
+            endpoint_overrides("p", kind, &p)
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            refused(
+                ProviderKind::Oidc,
+                OAuthProviderConfig {
+                    kind: "oidc".into(),
+                    token_url: "https://sso.example.com/token".into(),
+                    ..oidc.clone()
+                }
+            ),
+            "auth.oauth.p: token_url does not apply to kind oidc \
+             (its endpoints come from discovery at the issuer)"
+        );
+        assert_eq!(
+            refused(
+                ProviderKind::Github,
+                OAuthProviderConfig {
+                    jwks_url: "https://ghe.example.com/keys".into(),
+                    ..github.clone()
+                }
+            ),
+            "auth.oauth.p: jwks_url does not apply to kind github"
+        );
+        assert_eq!(
+            refused(
+                ProviderKind::Twitter,
+                OAuthProviderConfig {
+                    kind: "twitter".into(),
+                    emails_url: "https://api.example.com/emails".into(),
+                    ..OAuthProviderConfig::default()
+                }
+            ),
+            "auth.oauth.p: emails_url does not apply to kind twitter"
+        );
+
+        // Through the whole table: a bad URL in a key is named.
+        let mut config = Config::default();
+        config.auth.oauth.insert(
+            "ghe".into(),
+            OAuthProviderConfig {
+                client_id: "abc".into(),
+                client_secret: "s3cret".into(),
+                redirect_url: "https://meet.example.com/api/auth/ghe/callback".into(),
+                token_url: "not a url".into(),
+                ..github
+            },
+        );
+        let e = oauth_clients(&config).expect_err("bad URL");
+        assert_eq!(
+            e.to_string(),
+            "auth.oauth.ghe: \"not a url\" is not a valid URL"
+        );
     }
 
     #[test]

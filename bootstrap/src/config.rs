@@ -167,8 +167,20 @@ pub struct OAuthProviderConfig {
     pub client_id: String,
     pub client_secret: String,
     pub redirect_url: String,
+    /// `oidc`: the issuer (discovery); `google`: the `iss` its ID tokens carry, when not
+    /// Google's own.
     pub issuer: String,
     pub scopes: Vec<String>,
+    /// Endpoints of `google`, `github` and `twitter` other than the providers' public
+    /// ones (GitHub Enterprise Server, a proxy); empty keeps the public endpoint.
+    pub authorization_url: String,
+    pub token_url: String,
+    /// `google`: the JWKS of its ID tokens.
+    pub jwks_url: String,
+    /// `github`: `/user`; `twitter`: `/2/users/me`.
+    pub profile_url: String,
+    /// `github`: `/user/emails`.
+    pub emails_url: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -581,3 +581,123 @@ async fn unknown_and_disabled_providers_registration_off_and_same_origin_landing
     let (me, _) = signed_in(&s, &a, &browser, "/auth/callback?redirect=%2Frooms").await;
     assert_eq!(me["email"], "alice@example.org");
 }
+
+// ---- the built-in kinds through their endpoint keys ---------------------------------------
+
+/// A whole sign-in with `provider` in a new browser, landing on `frontend_url`; `/auth/me`.
+async fn sign_in_with(s: &Server, provider: &str) -> Value {
+    let browser = client();
+    let a = call(browser.get(s.url(&format!("/api/auth/{provider}/login")))).await;
+    assert_eq!(a.status, 307, "{provider}: {}", a.body);
+    let url = a.location.expect("Location");
+    let q = query(&url);
+    assert_eq!(
+        q["redirect_uri"],
+        format!("{FRONTEND}/api/auth/{provider}/callback")
+    );
+    assert_eq!(q["code_challenge_method"], "S256");
+    let a = call(
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(&url),
+    )
+    .await;
+    assert_eq!(a.status, 302, "provider: {}", a.body);
+    let location = a.location.expect("provider redirect");
+    let back = location.strip_prefix(FRONTEND).expect("to redirect_url");
+    let a = callback(s, &browser, back).await;
+    assert_eq!(a.status, 302, "{provider}: {a:?}");
+    assert_eq!(a.location.as_deref(), Some(landing(None).as_str()));
+    let (status, pair) = common::send(browser.post(s.url("/api/auth/refresh"))).await;
+    assert_eq!(status, 200, "{pair}");
+    let access = pair["accessToken"].as_str().expect("access token");
+    assert_eq!(common::claims(access)["provider"], provider);
+    let (status, me) = common::send(
+        reqwest::Client::new()
+            .get(s.url("/api/auth/me"))
+            .header("authorization", format!("Bearer {access}")),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    me
+}
+
+/// `google`, `github` and `twitter` tables whose endpoint keys (`authorization_url`,
+/// `token_url`, `jwks_url`, `issuer`, `profile_url`, `emails_url`) point at the fake
+/// provider, as for GitHub Enterprise Server or a proxy: each signs in through the binary
+/// with its own rules (Google's ID token, GitHub's numeric id and primary verified email,
+/// X's user id and no email).
+#[tokio::test(flavor = "multi_thread")]
+async fn google_github_and_twitter_sign_in_through_their_endpoint_keys() {
+    let idp = FakeIdp::start().await;
+    let base = idp.base.as_str();
+    let at = |path: &str| format!("{base}{path}");
+    let mut env: Vec<(String, String)> = vec![
+        ("BEDRUD_AUTH__FRONTEND_URL".into(), FRONTEND.into()),
+        ("BEDRUD_RATE_LIMIT__AUTH_MAX_REQUESTS".into(), "0".into()),
+    ];
+    let keys: [(&str, &str, Vec<(&str, String)>); 3] = [
+        (
+            "gsuite",
+            "google",
+            vec![("JWKS_URL", at("/jwks")), ("ISSUER", base.to_owned())],
+        ),
+        (
+            "ghe",
+            "github",
+            vec![
+                ("PROFILE_URL", at("/user")),
+                ("EMAILS_URL", at("/user/emails")),
+            ],
+        ),
+        ("x", "twitter", vec![("PROFILE_URL", at("/2/users/me"))]),
+    ];
+    for (name, kind, extra) in keys {
+        let var = |key: &str| format!("BEDRUD_AUTH__OAUTH__{}__{key}", name.to_uppercase());
+        env.push((var("KIND"), kind.into()));
+        env.push((var("CLIENT_ID"), CLIENT_ID.into()));
+        env.push((var("CLIENT_SECRET"), CLIENT_SECRET.into()));
+        env.push((
+            var("REDIRECT_URL"),
+            format!("{FRONTEND}/api/auth/{name}/callback"),
+        ));
+        env.push((var("AUTHORIZATION_URL"), at("/authorize")));
+        env.push((var("TOKEN_URL"), at("/token")));
+        for (key, value) in extra {
+            env.push((var(key), value));
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let s = Server::start(Backend::Sqlite, &env).expect("start");
+    let (_, settings) = common::send(reqwest::Client::new().get(s.url("/api/auth/settings"))).await;
+    let mut names: Vec<String> =
+        serde_json::from_value(settings["oauthProviders"].clone()).expect("provider names");
+    names.sort();
+    assert_eq!(names, ["ghe", "gsuite", "x"]);
+
+    let me = sign_in_with(&s, "gsuite").await;
+    assert_eq!(me["email"], "alice@example.org");
+    assert_eq!(me["name"], "Alice Liddell");
+
+    // GitHub's own email (another account has Alice's): its primary verified one.
+    idp.github_emails(json!([
+        {"email": "alice@example.org", "primary": false, "verified": true},
+        {"email": "octo@example.org", "primary": true, "verified": true}
+    ]));
+    let me = sign_in_with(&s, "ghe").await;
+    assert_eq!(me["email"], "octo@example.org");
+    assert_eq!(me["name"], "Alice Liddell");
+
+    let me = sign_in_with(&s, "x").await;
+    assert_eq!(me["email"], "", "X gives no email");
+    assert_eq!(me["name"], "XDevelopers");
+
+    let token_auth = idp.token_auth();
+    assert_eq!(
+        token_auth,
+        ["post", "post", "basic"],
+        "X authenticates with Basic"
+    );
+}

@@ -638,7 +638,7 @@ async fn google_github_and_twitter_sign_in_through_their_endpoint_keys() {
         ("BEDRUD_AUTH__FRONTEND_URL".into(), FRONTEND.into()),
         ("BEDRUD_RATE_LIMIT__AUTH_MAX_REQUESTS".into(), "0".into()),
     ];
-    let keys: [(&str, &str, Vec<(&str, String)>); 3] = [
+    let keys = [
         (
             "gsuite",
             "google",

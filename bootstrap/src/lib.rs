@@ -10,6 +10,7 @@ pub mod media;
 pub mod secrets;
 pub mod server;
 pub mod settings;
+pub mod tls;
 pub mod users;
 
 use std::process::ExitCode;

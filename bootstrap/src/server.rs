@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use poem::Server;
-use poem::listener::TcpAcceptor;
+use poem::listener::{AcceptorExt, TcpAcceptor};
 
 use crate::config::Config;
 use crate::settings::{LivekitMode, Resolved};
-use crate::{app, media};
+use crate::{app, media, tls};
 
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish
 /// (bounded by `server.shutdown_timeout_secs`) and closes the pools.
@@ -53,18 +53,45 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let tls = if config.server.enable_tls {
+        Some(tls::server_config(
+            config.server.cert_file.trim(),
+            config.server.key_file.trim(),
+        )?)
+    } else {
+        None
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let acceptor = match &tls {
+        Some(tls) => tls::TlsAcceptor::new(TcpAcceptor::from_tokio(listener)?, tls.clone()).boxed(),
+        None => TcpAcceptor::from_tokio(listener)?.boxed(),
+    };
+    let embedded = resolved.livekit_mode == LivekitMode::Embedded;
+    // With TLS, embedded LiveKit delivers its webhooks to a plain-HTTP listener on
+    // loopback (API §6.3), bound now: the webhook URL needs its port.
+    let loopback = if embedded && tls.is_some() {
+        let addr = format!("127.0.0.1:{}", config.server.loopback_port);
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("server.loopback_port: cannot listen on {addr}: {e}"))?;
+        Some(listener)
+    } else {
+        None
+    };
+    let webhook_port = match &loopback {
+        Some(listener) => listener.local_addr()?.port(),
+        None => local.port(),
+    };
 
     // Signals are ours from here on: a SIGTERM while LiveKit starts still stops it.
     let shutdown = media::Shutdown::listen()?;
-    let embedded = resolved.livekit_mode == LivekitMode::Embedded;
     // The webhook URL needs the bound port (server.port may be 0).
     let supervisor = if embedded {
         Some(media::supervisor(
             &config,
             &resolved,
             &secrets,
-            media::webhook_port(&config, local.port()),
+            webhook_port,
         )?)
     } else {
         None
@@ -124,15 +151,33 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
         metrics_elsewhere: metrics.is_some() && !metrics_bind.is_empty(),
         metrics,
     };
+    let loopback_task = match loopback {
+        Some(listener) => {
+            let addr = listener.local_addr()?;
+            let acceptor = TcpAcceptor::from_tokio(listener)?;
+            let endpoint = bedrud_http::webhook_only(services.clone(), http.clone());
+            let stop = shutdown.wait();
+            tracing::info!(addr = %addr, "LiveKit webhooks on http://{addr}{}", bedrud_http::WEBHOOK_PATH);
+            Some(tokio::spawn(async move {
+                if let Err(e) = Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(endpoint, stop, Some(Duration::from_secs(1)))
+                    .await
+                {
+                    tracing::error!(error = %e, "webhook listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     let endpoint = bedrud_http::app_with(services, http, extras);
-    tracing::info!(addr = %local, "listening on http://{local}");
+    tracing::info!(addr = %local, scheme, "listening on {scheme}://{local}");
 
     let grace = Duration::from_secs(config.server.shutdown_timeout_secs);
     let result = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint, shutdown.wait(), Some(grace))
         .await;
     jobs.shutdown().await;
-    if let Some(task) = metrics_task {
+    for task in [metrics_task, loopback_task].into_iter().flatten() {
         let _ = task.await;
     }
     // LiveKit got the same signal; wait until it is gone (SIGTERM, grace, SIGKILL).

@@ -63,8 +63,10 @@ pub fn check(config: &Config) -> Result<Resolved, String> {
             ));
         }
     }
-    if config.server.enable_tls {
-        return Err("server.enable_tls: TLS termination is not built into this release; terminate TLS in a reverse proxy and set server.behind_proxy".into());
+    if config.server.enable_tls
+        && (config.server.cert_file.trim().is_empty() || config.server.key_file.trim().is_empty())
+    {
+        return Err("server.enable_tls needs server.cert_file and server.key_file (PEM)".into());
     }
     if !matches!(config.logging.format.as_str(), "text" | "json") {
         return Err(format!(
@@ -180,6 +182,7 @@ mod tests {
                 |c| c.server.trusted_proxies = vec!["nope".into()],
                 "server.trusted_proxies",
             ),
+            (|c| c.server.enable_tls = true, "server.enable_tls"),
             (|c| c.logging.format = "xml".into(), "logging.format"),
             (|c| c.livekit.mode = "sometimes".into(), "livekit.mode"),
             (|c| c.livekit.mode = "external".into(), "livekit.mode"),

@@ -50,10 +50,20 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// The CA of the test certificate in `testdata/tls`.
+pub const TEST_CA: &[u8] = include_bytes!("../testdata/tls/ca.pem");
+
+/// `server.cert_file` and `server.key_file` of the test certificate (for `127.0.0.1` and
+/// `localhost`, valid until 2126).
+pub fn test_certificate() -> (String, String) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/tls");
+    (format!("{dir}/cert.pem"), format!("{dir}/key.pem"))
+}
+
 /// A running server process.
 pub struct Server {
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` with `server.enable_tls`)
     pub base: String,
     /// Every stdout line so far (JSON logs).
     pub logs: Arc<Mutex<Vec<String>>>,
@@ -140,9 +150,10 @@ impl Server {
             .as_str()
             .context("listening line has no addr")?
             .to_string();
+        let scheme = json["scheme"].as_str().unwrap_or("http");
         Ok(Server {
             child: Some(child),
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             logs,
             data_dir,
             _dir: dir,
@@ -295,7 +306,13 @@ impl Drop for Server {
 
 /// A client that keeps cookies (like a browser) and never follows redirects.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    // Servers started with `server.enable_tls` use `testdata/tls` (a leaf for localhost
+    // and 127.0.0.1, signed by this CA).
+    if let Ok(ca) = reqwest::Certificate::from_pem(TEST_CA) {
+        builder = builder.add_root_certificate(ca);
+    }
+    builder
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))

@@ -710,3 +710,127 @@ async fn bedrud_livekit_runs_only_the_media_server() {
     assert!(status.success(), "{status}");
     wait_gone(livekit).await;
 }
+
+/// `server.enable_tls` (API §7, §6.3): the main listener speaks TLS with the configured
+/// certificate (Secure cookies, `wss://…/livekit`, the `/livekit` proxy over TLS); plain
+/// HTTP there gets no answer; and embedded LiveKit's webhooks come back over a plain-HTTP
+/// listener on `127.0.0.1:server.loopback_port`, which serves the webhook path only.
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_on_the_main_listener_and_webhooks_over_loopback() {
+    let (port, loopback) = (free_port(), free_port());
+    let (cert, key) = bedrud_tests::test_certificate();
+    let mut env = embedded(port);
+    env.extend([
+        ("BEDRUD_SERVER__ENABLE_TLS".into(), "true".into()),
+        ("BEDRUD_SERVER__CERT_FILE".into(), cert),
+        ("BEDRUD_SERVER__KEY_FILE".into(), key),
+        ("BEDRUD_SERVER__LOOPBACK_PORT".into(), loopback.to_string()),
+    ]);
+    let s = start(&env);
+    assert!(s.base.starts_with("https://127.0.0.1:"), "{}", s.base);
+    wait_for(&s, "running").await;
+
+    // Plain HTTP on the TLS port is not served.
+    let plain = s.base.replacen("https://", "http://", 1);
+    let answer = reqwest::Client::new()
+        .get(format!("{plain}/api/health"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await;
+    assert!(answer.is_err(), "plain HTTP answered: {answer:?}");
+
+    let c = client();
+    let resp = c
+        .post(s.url("/api/auth/register"))
+        .json(&json!({"email": "tls@example.com", "password": "correct horse battery", "name": "Tee"}))
+        .send()
+        .await
+        .expect("register over TLS");
+    assert_eq!(resp.status().as_u16(), 200);
+    let cookies: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("access_token=") && c.contains("Secure")),
+        "{cookies:?}"
+    );
+    let reg: Value = resp.json().await.expect("json");
+    let user_id = reg["user"]["id"].as_str().expect("id").to_owned();
+    let bearer = format!(
+        "Bearer {}",
+        reg["tokens"]["accessToken"].as_str().expect("token")
+    );
+    let room: Value = c
+        .post(s.url("/api/room/create"))
+        .header("authorization", &bearer)
+        .json(&json!({"name": "tls-room"}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let addr = s.base.trim_start_matches("https://");
+    assert_eq!(room["livekitHost"], format!("wss://{addr}/livekit"));
+
+    // livekit.yaml sends webhooks to the loopback listener…
+    let yaml: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(s.data_dir.join("livekit.yaml")).expect("livekit.yaml"),
+    )
+    .expect("yaml");
+    assert_eq!(
+        yaml["webhook"]["urls"][0].as_str(),
+        Some(format!("http://127.0.0.1:{loopback}/api/livekit/webhook").as_str())
+    );
+    // …which answers the webhook path only (unsigned: 401) and 404 elsewhere.
+    let local = reqwest::Client::new();
+    let unsigned = local
+        .post(format!("http://127.0.0.1:{loopback}/api/livekit/webhook"))
+        .body("{}")
+        .send()
+        .await
+        .expect("loopback webhook");
+    assert_eq!(unsigned.status().as_u16(), 401);
+    for path in ["/api/health", "/api/auth/me", "/"] {
+        let other = local
+            .get(format!("http://127.0.0.1:{loopback}{path}"))
+            .send()
+            .await
+            .expect("loopback");
+        assert_eq!(other.status().as_u16(), 404, "{path}");
+    }
+
+    // A participant joins on the (proxied, TLS) LiveKit: its signed webhook arrives.
+    let joined = c
+        .post(s.url("/livekit/_fake/rooms/tls-room/participants"))
+        .json(&json!({"identity": user_id, "name": "Tee"}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(joined.status().as_u16(), 200);
+    let deadline = Instant::now() + LONG;
+    loop {
+        let hooks: Value = c
+            .get(s.url("/livekit/_fake/webhooks"))
+            .send()
+            .await
+            .expect("webhooks")
+            .json()
+            .await
+            .expect("json");
+        let delivered = hooks.as_array().is_some_and(|h| {
+            h.iter()
+                .any(|d| d["event"] == "participant_joined" && d["status"] == 200)
+        });
+        if delivered {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no webhook delivered: {hooks}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -170,6 +170,33 @@ fn build(services: Arc<Services>, config: HttpConfig, extras: Extras) -> BoxEndp
         .boxed()
 }
 
+/// The path LiveKit delivers webhooks to.
+pub const WEBHOOK_PATH: &str = "/api/livekit/webhook";
+
+/// The endpoint of the plain-HTTP loopback listener that takes embedded LiveKit's webhooks
+/// when the main listener serves TLS (API §6.3): [`WEBHOOK_PATH`] and nothing else, which
+/// answers 404.
+pub fn webhook_only(services: Arc<Services>, config: HttpConfig) -> BoxEndpoint<'static> {
+    WebhookOnly(build(services, config, Extras::default())).boxed()
+}
+
+struct WebhookOnly(BoxEndpoint<'static>);
+
+impl poem::Endpoint for WebhookOnly {
+    type Output = poem::Response;
+
+    async fn call(&self, req: poem::Request) -> poem::Result<poem::Response> {
+        if req.uri().path() == WEBHOOK_PATH {
+            self.0.call(req).await
+        } else {
+            Ok(error::json_error(
+                poem::http::StatusCode::NOT_FOUND,
+                error::NOT_FOUND,
+            ))
+        }
+    }
+}
+
 /// The OpenAPI 3 document as JSON (no services needed; used by `bedrud openapi` and tests).
 pub fn openapi_json() -> String {
     routes::service().spec()

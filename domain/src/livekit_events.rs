@@ -108,11 +108,9 @@ impl LivekitEvents {
             .participants
             .apply(&room.id, identity, change, now)
             .await?;
-        // Records activity; the live flag is kept as it is.
-        self.ports
-            .rooms
-            .set_live(&room.name, room.is_live, now)
-            .await?;
+        // Records activity; the live flag stays as it is (a `room_finished` arriving
+        // meanwhile has the last word on it).
+        self.ports.rooms.touch_activity(&room.name, now).await?;
         Ok(EventOutcome::Applied)
     }
 

@@ -170,6 +170,12 @@ pub trait RoomStore: Send + Sync {
     /// Sets the live flag of the active room with this name and records activity.
     /// `false` when no active room has the name.
     async fn set_live(&self, name: &str, live: bool, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Records activity of the active room with this name, its live flag as it is.
+    /// `false` when no active room has the name.
+    async fn touch_activity(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Sets only the live flag of the active room with this name: the sweep's correction
+    /// (the sweep never rewrites room fields). `false` when no active room has the name.
+    async fn correct_live(&self, name: &str, live: bool) -> StoreResult<bool>;
     /// Deactivates non-persistent, not-live active rooms whose `expires_at` passed.
     async fn deactivate_expired(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Deactivates non-persistent, not-live active rooms idle since before `idle_before`,

@@ -427,6 +427,36 @@ impl RoomStore for Db {
         })
     }
 
+    async fn touch_activity(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        on_db!(self, write, |conn| {
+            diesel::update(
+                rooms::table
+                    .filter(rooms::name.eq(name))
+                    .filter(rooms::is_active.eq(true)),
+            )
+            .set(rooms::last_activity_at.eq(Some(now)))
+            .execute(conn)
+            .await
+            .map(|n| n > 0)
+            .map_err(db_err)
+        })
+    }
+
+    async fn correct_live(&self, name: &str, live: bool) -> StoreResult<bool> {
+        on_db!(self, write, |conn| {
+            diesel::update(
+                rooms::table
+                    .filter(rooms::name.eq(name))
+                    .filter(rooms::is_active.eq(true)),
+            )
+            .set(rooms::is_live.eq(live))
+            .execute(conn)
+            .await
+            .map(|n| n > 0)
+            .map_err(db_err)
+        })
+    }
+
     async fn deactivate_expired(&self, now: DateTime<Utc>) -> StoreResult<u64> {
         on_db!(self, write, |conn| {
             diesel::update(

@@ -788,6 +788,34 @@ async fn rooms_lists_settings_and_sweeps(db: Db) {
             .expect("live")
     );
     assert!(!db.set_live("no-room", true, t0()).await.expect("live"));
+    // The activity alone (a participant left), and the flag alone (the sweep).
+    let x = async |db: &Db| RoomStore::get(db, "x").await.expect("get").expect("x");
+    assert!(
+        db.touch_activity("other-room", t0() + TimeDelta::hours(3))
+            .await
+            .expect("touch")
+    );
+    let got = x(&db).await;
+    assert_eq!(
+        (got.is_live, got.last_activity_at),
+        (true, Some(t0() + TimeDelta::hours(3)))
+    );
+    assert!(db.correct_live("other-room", false).await.expect("flag"));
+    let got = x(&db).await;
+    assert_eq!(
+        (got.is_live, got.last_activity_at),
+        (false, Some(t0() + TimeDelta::hours(3))),
+        "the flag alone"
+    );
+    assert!(!db.touch_activity("no-room", t0()).await.expect("touch"));
+    assert!(!db.correct_live("no-room", true).await.expect("flag"));
+    // Back to where the sweeps below start.
+    assert!(db.correct_live("other-room", true).await.expect("flag"));
+    assert!(
+        db.touch_activity("other-room", t0() + TimeDelta::hours(2))
+            .await
+            .expect("touch")
+    );
     let expired = db
         .deactivate_expired(t0() + TimeDelta::hours(25))
         .await

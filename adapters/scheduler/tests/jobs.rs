@@ -539,11 +539,10 @@ async fn room_sweep_changes_exactly_its_rows(db: Db) {
     assert!(job.skipped.is_none(), "{job:?}");
     let now = t0();
     let mut expected = before.clone();
-    // live flags: busy-room on, ghost-room off (both record activity)
+    // live flags: busy-room on, ghost-room off; the flag alone, no activity recorded
+    // (the sweep never rewrites room fields, API §5.2)
     for (name, live) in [("busy-room", true), ("ghost-room", false)] {
-        let room = expected.room(name);
-        room.is_live = live;
-        room.last_activity_at = Some(now);
+        expected.room(name).is_live = live;
     }
     // participants: only the stale row of busy-room (u-fresh is within the grace period)
     expected.leave("busy-room", "u-stale", now);
@@ -551,6 +550,9 @@ async fn room_sweep_changes_exactly_its_rows(db: Db) {
     expected.deactivate("expired-room", now);
     expected.deactivate("idle-room", now);
     expected.leave("idle-room", "u-idle", now);
+    // ghost-room's last activity (09:40) is older than the idle timeout: no longer
+    // live, it goes idle in the same sweep
+    expected.deactivate("ghost-room", now);
     let after = Snapshot::take(&db).await;
     assert_eq!(after, expected);
     assert_eq!(
@@ -561,7 +563,7 @@ async fn room_sweep_changes_exactly_its_rows(db: Db) {
             // u-stale, and u-idle before its room goes idle
             ("participants_left", 2),
             ("expired", 1),
-            ("idle", 1)
+            ("idle", 2)
         ]
     );
     // Nothing left to do a second time.

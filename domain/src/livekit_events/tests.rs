@@ -161,12 +161,13 @@ fn participant_left_deactivates_an_active_row() {
         })
         .times(1)
         .returning(|_, id, _, _| Ok(row("r-abc", id)));
-    // Records activity without changing the live flag.
+    // Records activity without touching the live flag.
+    m.rooms.expect_set_live().never();
     m.rooms
-        .expect_set_live()
-        .withf(|name, live, _| name == "abc" && *live)
+        .expect_touch_activity()
+        .withf(|name, now| name == "abc" && *now == t0())
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _| Ok(true));
     assert!(matches!(
         handle(m, event("participant_left", Some("u1"))),
         EventOutcome::Applied
@@ -181,6 +182,7 @@ fn replayed_or_unknown_leaves_are_harmless() {
         m.rows(rows);
         m.participants.expect_apply().never();
         m.rooms.expect_set_live().never();
+        m.rooms.expect_touch_activity().never();
         assert!(matches!(
             handle(m, event("participant_left", Some("u1"))),
             EventOutcome::Ignored

@@ -75,7 +75,9 @@ impl Maintenance {
         for room in &candidates {
             let ids = connected.remove(room.id.as_str());
             let live = ids.is_some();
-            if live != room.is_live && self.ports.rooms.set_live(&room.name, live, now).await? {
+            // The flag only: the sweep never rewrites room fields (API §5.2), so a
+            // correction does not count as activity.
+            if live != room.is_live && self.ports.rooms.correct_live(&room.name, live).await? {
                 if live {
                     live_on += 1;
                 } else {

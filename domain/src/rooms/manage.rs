@@ -156,26 +156,34 @@ impl Rooms {
         if (old.allow_audio, old.allow_video, old.allow_chat)
             != (new.allow_audio, new.allow_video, new.allow_chat)
         {
-            self.push_permissions(&room, &mut media_errors).await?;
+            self.push_permissions(&room, &mut media_errors).await;
         }
         Ok(SettingsUpdated { room, media_errors })
     }
 
     /// Sends every connected, visible participant their permission under the room's
-    /// new settings (best effort).
-    async fn push_permissions(
-        &self,
-        room: &Room,
-        errors: &mut Vec<MediaError>,
-    ) -> DomainResult<()> {
+    /// new settings (best effort: the settings are saved already, so a failure here,
+    /// the participant rows' read included, is reported in `errors` and nothing more).
+    async fn push_permissions(&self, room: &Room, errors: &mut Vec<MediaError>) {
         let connected = match self.ports.media.list_participants(&room.name).await {
             Ok(list) => list,
             Err(e) => {
                 errors.extend(best_effort_if_present(Err::<(), _>(e)));
-                return Ok(());
+                return;
             }
         };
-        let rows = self.ports.participants.list(&room.id).await?;
+        // Each permission depends on the participant's row (moderator, stage): without
+        // the rows, nothing is pushed rather than something wrong.
+        let rows = match self.ports.participants.list(&room.id).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                errors
+                    .push(MediaError::Unavailable(anyhow::Error::new(e).context(
+                        "participant rows unreadable; permissions not pushed",
+                    )));
+                return;
+            }
+        };
         for p in connected.iter().filter(|p| !p.hidden) {
             let row = rows.iter().find(|r| r.identity == p.identity);
             let perm = permission(
@@ -190,6 +198,5 @@ impl Rooms {
                 .await;
             errors.extend(best_effort_if_present(result));
         }
-        Ok(())
     }
 }

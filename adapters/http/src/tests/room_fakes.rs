@@ -180,6 +180,26 @@ impl RoomStore for RoomRows {
             None => Ok(false),
         }
     }
+    async fn touch_activity(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut rooms = lock(&self.rooms);
+        match rooms.iter_mut().find(|r| r.is_active && r.name == name) {
+            Some(room) => {
+                room.last_activity_at = Some(now);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    async fn correct_live(&self, name: &str, live: bool) -> StoreResult<bool> {
+        let mut rooms = lock(&self.rooms);
+        match rooms.iter_mut().find(|r| r.is_active && r.name == name) {
+            Some(room) => {
+                room.is_live = live;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
     async fn deactivate_expired(&self, _now: DateTime<Utc>) -> StoreResult<u64> {
         Ok(0)
     }

@@ -442,6 +442,7 @@ fn allow_changes_are_pushed_to_visible_participants() {
 #[test]
 fn permission_push_failures_are_warnings() {
     let before = room("abc", "owner");
+    let before_rows = before.clone();
     let mut p = Parts::new();
     p.m.room_by_id(Some(before.clone()));
     accept_update(&mut p, before.clone());
@@ -474,6 +475,22 @@ fn permission_push_failures_are_warnings() {
     let (rooms, _) = p.build();
     let updated = block_on(rooms.update_settings(&caller("owner"), "r-abc", input)).expect("ok");
     assert_eq!(updated.media_errors.len(), 2);
+
+    // The settings are saved before the participant rows are read: a failing read is a
+    // warning too, and nothing is pushed without the rows.
+    let mut p = Parts::new();
+    p.m.room_by_id(Some(before_rows.clone()));
+    accept_update(&mut p, before_rows);
+    p.m.media
+        .expect_list_participants()
+        .returning(|_| Ok(vec![connected("a", false)]));
+    p.m.participants
+        .expect_list()
+        .returning(|_| Err(StoreError::Unavailable(anyhow::anyhow!("pool timed out"))));
+    p.m.media.expect_update_participant().never();
+    let (rooms, _) = p.build();
+    let updated = block_on(rooms.update_settings(&caller("owner"), "r-abc", input)).expect("ok");
+    assert_eq!(updated.media_errors.len(), 1);
 }
 
 #[test]

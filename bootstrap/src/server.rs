@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use poem::Server;
 use poem::listener::{AcceptorExt, TcpAcceptor};
+use poem::{Endpoint, Server};
 
 use crate::config::Config;
 use crate::settings::{LivekitMode, Resolved};
@@ -123,17 +123,8 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
                     anyhow::anyhow!("metrics.bind: cannot listen on {metrics_bind}: {e}")
                 })?;
             tracing::info!(addr = %listener.local_addr()?, "metrics on http://{}/metrics", listener.local_addr()?);
-            let acceptor = TcpAcceptor::from_tokio(listener)?;
             let endpoint = bedrud_http::metrics::endpoint(m.clone());
-            let stop = shutdown.wait();
-            Some(tokio::spawn(async move {
-                if let Err(e) = Server::new_with_acceptor(acceptor)
-                    .run_with_graceful_shutdown(endpoint, stop, Some(Duration::from_secs(1)))
-                    .await
-                {
-                    tracing::error!(error = %e, "metrics listener failed");
-                }
-            }))
+            Some(serve_aside(listener, endpoint, &shutdown, "metrics")?)
         }
         _ => None,
     };
@@ -154,18 +145,9 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
     let loopback_task = match loopback {
         Some(listener) => {
             let addr = listener.local_addr()?;
-            let acceptor = TcpAcceptor::from_tokio(listener)?;
-            let endpoint = bedrud_http::webhook_only(services.clone(), http.clone());
-            let stop = shutdown.wait();
             tracing::info!(addr = %addr, "LiveKit webhooks on http://{addr}{}", bedrud_http::WEBHOOK_PATH);
-            Some(tokio::spawn(async move {
-                if let Err(e) = Server::new_with_acceptor(acceptor)
-                    .run_with_graceful_shutdown(endpoint, stop, Some(Duration::from_secs(1)))
-                    .await
-                {
-                    tracing::error!(error = %e, "webhook listener failed");
-                }
-            }))
+            let endpoint = bedrud_http::webhook_only(services.clone(), http.clone());
+            Some(serve_aside(listener, endpoint, &shutdown, "webhook")?)
         }
         None => None,
     };
@@ -190,4 +172,24 @@ pub async fn run(config: Config, resolved: Resolved) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("server error: {e}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `endpoint` on a plain-HTTP side listener (metrics, LiveKit webhooks) until the
+/// shutdown signal, in a task of its own; a failure is logged as the `what` listener's.
+fn serve_aside(
+    listener: tokio::net::TcpListener,
+    endpoint: impl Endpoint + 'static,
+    shutdown: &media::Shutdown,
+    what: &'static str,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let stop = shutdown.wait();
+    Ok(tokio::spawn(async move {
+        if let Err(e) = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(endpoint, stop, Some(Duration::from_secs(1)))
+            .await
+        {
+            tracing::error!(error = %e, "{what} listener failed");
+        }
+    }))
 }

@@ -104,6 +104,44 @@ async fn wait_for(s: &Server, want: &str) -> Vec<String> {
     }
 }
 
+/// `identity` joins `room` on the fake LiveKit (through bedrud's `/livekit` proxy), and
+/// LiveKit's `participant_joined` webhook is delivered to bedrud and answered 200.
+async fn join_and_see_its_webhook(
+    s: &Server,
+    c: &reqwest::Client,
+    room: &str,
+    identity: &str,
+    name: &str,
+) {
+    let joined = c
+        .post(s.url(&format!("/livekit/_fake/rooms/{room}/participants")))
+        .json(&json!({"identity": identity, "name": name}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(joined.status().as_u16(), 200);
+    let deadline = Instant::now() + LONG;
+    loop {
+        let hooks: Value = c
+            .get(s.url("/livekit/_fake/webhooks"))
+            .send()
+            .await
+            .expect("webhooks")
+            .json()
+            .await
+            .expect("json");
+        let delivered = hooks.as_array().is_some_and(|h| {
+            h.iter()
+                .any(|d| d["event"] == "participant_joined" && d["status"] == 200)
+        });
+        if delivered {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no webhook delivered: {hooks}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn logs(s: &Server) -> String {
     s.logs.lock().map(|l| l.join("\n")).unwrap_or_default()
 }
@@ -515,33 +553,7 @@ async fn rooms_use_the_proxied_livekit_and_its_webhooks_reach_bedrud() {
         "{calls}"
     );
     // …and LiveKit's webhooks come back to bedrud at the rendered URL.
-    let joined = c
-        .post(s.url("/livekit/_fake/rooms/embedded-room/participants"))
-        .json(&json!({"identity": user_id, "name": "Host"}))
-        .send()
-        .await
-        .expect("join");
-    assert_eq!(joined.status().as_u16(), 200);
-    let deadline = Instant::now() + LONG;
-    loop {
-        let hooks: Value = c
-            .get(s.url("/livekit/_fake/webhooks"))
-            .send()
-            .await
-            .expect("webhooks")
-            .json()
-            .await
-            .expect("json");
-        let delivered = hooks.as_array().is_some_and(|h| {
-            h.iter()
-                .any(|d| d["event"] == "participant_joined" && d["status"] == 200)
-        });
-        if delivered {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no webhook delivered: {hooks}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    join_and_see_its_webhook(&s, &c, "embedded-room", &user_id, "Host").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -806,31 +818,5 @@ async fn tls_on_the_main_listener_and_webhooks_over_loopback() {
     }
 
     // A participant joins on the (proxied, TLS) LiveKit: its signed webhook arrives.
-    let joined = c
-        .post(s.url("/livekit/_fake/rooms/tls-room/participants"))
-        .json(&json!({"identity": user_id, "name": "Tee"}))
-        .send()
-        .await
-        .expect("join");
-    assert_eq!(joined.status().as_u16(), 200);
-    let deadline = Instant::now() + LONG;
-    loop {
-        let hooks: Value = c
-            .get(s.url("/livekit/_fake/webhooks"))
-            .send()
-            .await
-            .expect("webhooks")
-            .json()
-            .await
-            .expect("json");
-        let delivered = hooks.as_array().is_some_and(|h| {
-            h.iter()
-                .any(|d| d["event"] == "participant_joined" && d["status"] == 200)
-        });
-        if delivered {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no webhook delivered: {hooks}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    join_and_see_its_webhook(&s, &c, "tls-room", &user_id, "Tee").await;
 }

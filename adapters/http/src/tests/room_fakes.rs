@@ -32,6 +32,16 @@ impl RoomRows {
             .cloned()
     }
 
+    /// Applies `change` to the active room named `name`; whether there was one.
+    fn with_active(&self, name: &str, change: impl FnOnce(&mut Room)) -> bool {
+        let mut rooms = lock(&self.rooms);
+        rooms
+            .iter_mut()
+            .find(|r| r.is_active && r.name == name)
+            .map(change)
+            .is_some()
+    }
+
     fn new_row(room_id: &str, identity: &str, now: DateTime<Utc>) -> Participant {
         Participant {
             room_id: room_id.to_owned(),
@@ -170,35 +180,16 @@ impl RoomStore for RoomRows {
         Ok((page, total))
     }
     async fn set_live(&self, name: &str, live: bool, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut rooms = lock(&self.rooms);
-        match rooms.iter_mut().find(|r| r.is_active && r.name == name) {
-            Some(room) => {
-                room.is_live = live;
-                room.last_activity_at = Some(now);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(self.with_active(name, |room| {
+            room.is_live = live;
+            room.last_activity_at = Some(now);
+        }))
     }
     async fn touch_activity(&self, name: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut rooms = lock(&self.rooms);
-        match rooms.iter_mut().find(|r| r.is_active && r.name == name) {
-            Some(room) => {
-                room.last_activity_at = Some(now);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(self.with_active(name, |room| room.last_activity_at = Some(now)))
     }
     async fn correct_live(&self, name: &str, live: bool) -> StoreResult<bool> {
-        let mut rooms = lock(&self.rooms);
-        match rooms.iter_mut().find(|r| r.is_active && r.name == name) {
-            Some(room) => {
-                room.is_live = live;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(self.with_active(name, |room| room.is_live = live))
     }
     async fn deactivate_expired(&self, _now: DateTime<Utc>) -> StoreResult<u64> {
         Ok(0)
